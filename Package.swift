@@ -1,0 +1,118 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "lessor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lessor", targets: ["lessor"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
+
+        .target(name: "LessorCore", swiftSettings: strict),
+        .target(
+            name: "LessorCrypto",
+            dependencies: ["LessorCore", "COpenSSL", "CSodium"],
+            swiftSettings: strict),
+        .target(
+            name: "CurlClient",
+            dependencies: ["LessorCore", "CCurl"],
+            swiftSettings: strict),
+        .target(
+            name: "LessorIdentity",
+            dependencies: [
+                "LessorCore", "LessorCrypto", "CurlClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LessorConfig",
+            dependencies: [
+                "LessorCore", "LessorIdentity",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LessorHTTP",
+            dependencies: [
+                "LessorCore", "LessorIdentity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "lessor",
+            dependencies: [
+                "LessorCore", "LessorConfig", "LessorIdentity", "LessorHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LessorTestSupport",
+            dependencies: [
+                "LessorCore", "LessorCrypto", "LessorIdentity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "lessor-bench",
+            dependencies: ["LessorCore", "LessorCrypto", "LessorIdentity", "LessorTestSupport"],
+            path: "bench/Sources/lessor-bench",
+            swiftSettings: strict),
+
+        .testTarget(name: "LessorCoreTests", dependencies: ["LessorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "LessorCryptoTests", dependencies: ["LessorCrypto", "LessorCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CurlClientTests",
+            dependencies: ["CurlClient", "LessorCore", "LessorTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorIdentityTests",
+            dependencies: ["LessorIdentity", "LessorCore", "LessorCrypto", "LessorTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorConfigTests",
+            dependencies: ["LessorConfig", "LessorCore", "LessorIdentity"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorHTTPTests",
+            dependencies: [
+                "LessorHTTP", "LessorCore", "LessorIdentity", "LessorTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+    ]
+)

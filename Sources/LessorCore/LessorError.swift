@@ -1,0 +1,79 @@
+/// The one error type Lessor throws. `code` is stable and machine-readable; `message` says what to
+/// fix and never carries key material, tokens or credentials. Equality uses only `code`.
+public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable {
+            case tokenMalformed = "token_malformed"
+            case tokenTooLarge = "token_too_large"
+            case tokenExpired = "token_expired"
+            case tokenNotYetValid = "token_not_yet_valid"
+            case tokenTooOld = "token_too_old"
+            case claimMissing = "claim_missing"
+            case audienceMismatch = "audience_mismatch"
+            case issuerUnknown = "issuer_unknown"
+            case issuerMismatch = "issuer_mismatch"
+            case issuerUnavailable = "issuer_unavailable"
+            case keyUnknown = "key_unknown"
+            case keyInvalid = "key_invalid"
+            case algorithmNotAllowed = "algorithm_not_allowed"
+            case signatureInvalid = "signature_invalid"
+            case unsupportedHeader = "unsupported_header"
+            case upstreamFailure = "upstream_failure"
+            case responseTooLarge = "response_too_large"
+            case cryptoFailure = "crypto_failure"
+            case configInvalid = "config_invalid"
+            case requestInvalid = "request_invalid"
+            case unauthenticated = "unauthenticated"
+            case internalFailure = "internal_failure"
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        public var rawValue: String { base.rawValue }
+        public var description: String { base.rawValue }
+
+        public static let tokenMalformed = Code(.tokenMalformed)
+        public static let tokenTooLarge = Code(.tokenTooLarge)
+        public static let tokenExpired = Code(.tokenExpired)
+        public static let tokenNotYetValid = Code(.tokenNotYetValid)
+        public static let tokenTooOld = Code(.tokenTooOld)
+        public static let claimMissing = Code(.claimMissing)
+        public static let audienceMismatch = Code(.audienceMismatch)
+        public static let issuerUnknown = Code(.issuerUnknown)
+        /// A discovery document whose `issuer` is not exactly the configured one.
+        public static let issuerMismatch = Code(.issuerMismatch)
+        public static let issuerUnavailable = Code(.issuerUnavailable)
+        public static let keyUnknown = Code(.keyUnknown)
+        /// A JWK that cannot be used: wrong shape, too weak, not on its curve.
+        public static let keyInvalid = Code(.keyInvalid)
+        public static let algorithmNotAllowed = Code(.algorithmNotAllowed)
+        public static let signatureInvalid = Code(.signatureInvalid)
+        /// `crit` or another header Lessor refuses to process.
+        public static let unsupportedHeader = Code(.unsupportedHeader)
+        /// An outbound HTTP call failed (connect, TLS, timeout, status, redirect refused).
+        public static let upstreamFailure = Code(.upstreamFailure)
+        public static let responseTooLarge = Code(.responseTooLarge)
+        /// OpenSSL or libsodium failed where it should not; the reason holds the library's error.
+        public static let cryptoFailure = Code(.cryptoFailure)
+        public static let configInvalid = Code(.configInvalid)
+        public static let requestInvalid = Code(.requestInvalid)
+        public static let unauthenticated = Code(.unauthenticated)
+        public static let internalFailure = Code(.internalFailure)
+    }
+
+    public let code: Code
+    /// Safe to show to the caller: what is wrong and what to fix.
+    public let message: String
+    /// Where it was raised, for operators.
+    public let location: String
+
+    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.message = message
+        self.location = "\(file):\(line)"
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    public var description: String { "\(code.rawValue): \(message)" }
+}
