@@ -62,7 +62,9 @@ let package = Package(
             dependencies: [
                 "LessorCore", "LessorIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,6 +76,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .target(
@@ -81,13 +84,19 @@ let package = Package(
             dependencies: [
                 "LessorCore", "LessorCrypto", "LessorIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "lessor-bench",
-            dependencies: ["LessorCore", "LessorCrypto", "LessorIdentity", "LessorTestSupport"],
+            dependencies: [
+                "LessorCore", "LessorCrypto", "LessorIdentity",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "bench/Sources/lessor-bench",
             swiftSettings: strict),
 
@@ -101,7 +110,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LessorIdentityTests",
-            dependencies: ["LessorIdentity", "LessorCore", "LessorCrypto", "LessorTestSupport"],
+            dependencies: [
+                "LessorIdentity", "LessorCore", "LessorCrypto", "LessorTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "LessorConfigTests",
@@ -110,8 +122,9 @@ let package = Package(
         .testTarget(
             name: "LessorHTTPTests",
             dependencies: [
-                "LessorHTTP", "LessorCore", "LessorIdentity", "LessorTestSupport",
+                "LessorHTTP", "LessorCore", "LessorCrypto", "LessorIdentity", "LessorTestSupport", "CurlClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
     ]

@@ -29,4 +29,10 @@ static inline int copenssl_set_rsa_keygen_bits(EVP_PKEY_CTX *ctx, int bits) {
 static inline int copenssl_set_ec_paramgen_curve(EVP_PKEY_CTX *ctx, int nid) {
     return EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, nid);
 }
+/* OSSL_PARAM_BLD and OSSL_PARAM keep the parameter-name pointer, but Swift imports the
+   OSSL_PKEY_PARAM_* string macros as temporaries; these return the literals themselves. */
+static inline const char *copenssl_param_rsa_n(void) { return OSSL_PKEY_PARAM_RSA_N; }
+static inline const char *copenssl_param_rsa_e(void) { return OSSL_PKEY_PARAM_RSA_E; }
+static inline const char *copenssl_param_group_name(void) { return OSSL_PKEY_PARAM_GROUP_NAME; }
+static inline const char *copenssl_param_pub_key(void) { return OSSL_PKEY_PARAM_PUB_KEY; }
 #endif

@@ -1,0 +1,154 @@
+import Foundation
+public import LessorCore
+import LessorCrypto
+public import LessorIdentity
+
+/// Everything `lessor server` reads from its configuration file.
+public struct LessorConfiguration: Sendable {
+    public struct Server: Sendable, Hashable {
+        public var host: String = "127.0.0.1"
+        public var port: Int = 8200
+        public var tlsCertificateChain: String?
+        public var tlsPrivateKey: String?
+        public init() {}
+    }
+
+    public var server = Server()
+    public var logLevel = "info"
+    public var maxTokenBytes = TokenVerifier.defaultMaxTokenBytes
+    public var issuers: [IssuerConfiguration] = []
+
+    public init() {}
+
+    /// Reads and validates a configuration file. Relative paths are resolved against the file's folder.
+    public static func load(path: String) throws(LessorError) -> LessorConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw LessorError(.configInvalid, "\(path): cannot read the configuration file")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, file: path, baseDirectory: base)
+    }
+
+    public static func parse(yaml: String, file: String, baseDirectory: String) throws(LessorError)
+        -> LessorConfiguration
+    {
+        let root = try ConfigNode.load(yaml: yaml, file: file)
+        let members = try root.mapping(allowed: ["server", "log_level", "max_token_bytes", "issuers"])
+        var configuration = LessorConfiguration()
+        let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
+        if let server = members["server"] {
+            let fields = try server.mapping(allowed: ["address", "port", "tls"])
+            if let address = fields["address"] { configuration.server.host = try address.string() }
+            if let port = fields["port"] { configuration.server.port = try port.int(in: 0...65535) }
+            if let tls = fields["tls"] {
+                let files = try tls.mapping(allowed: ["certificate_chain", "private_key"])
+                guard let chain = files["certificate_chain"], let key = files["private_key"] else {
+                    throw tls.error("tls needs both certificate_chain and private_key")
+                }
+                configuration.server.tlsCertificateChain = resolve(try chain.string())
+                configuration.server.tlsPrivateKey = resolve(try key.string())
+            }
+        }
+        if let level = members["log_level"] {
+            let value = try level.string()
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(value) else { throw level.error("must be one of \(levels.joined(separator: ", "))") }
+            configuration.logLevel = value
+        }
+        if let limit = members["max_token_bytes"] {
+            configuration.maxTokenBytes = try limit.int(in: 1024...(1 << 20))
+        }
+        guard let issuers = members["issuers"] else { throw root.error("issuers: list at least one trusted issuer") }
+        var seen: Set<String> = []
+        for node in try issuers.sequence() {
+            let issuer = try parseIssuer(node, resolve: resolve)
+            guard seen.insert(issuer.issuer).inserted else {
+                throw node.error("issuer \(issuer.issuer) is listed twice")
+            }
+            configuration.issuers.append(issuer)
+        }
+        guard !configuration.issuers.isEmpty else { throw issuers.error("list at least one trusted issuer") }
+        return configuration
+    }
+
+    private static func parseIssuer(_ node: ConfigNode, resolve: (String) -> String) throws(LessorError)
+        -> IssuerConfiguration
+    {
+        let fields = try node.mapping(allowed: [
+            "issuer", "discovery", "jwks_uri", "jwks_file", "ca_bundle", "audiences", "algorithms", "leeway_seconds",
+            "max_token_age_seconds", "allow_insecure_loopback", "jwks", "fetch",
+        ])
+        guard let name = fields["issuer"] else { throw node.error("each issuer needs 'issuer' (its exact iss URL)") }
+        guard let audiences = fields["audiences"] else { throw node.error("each issuer needs 'audiences'") }
+        var issuer = IssuerConfiguration(issuer: try name.string(), audiences: try audiences.strings())
+        let sources = ["discovery", "jwks_uri", "jwks_file"].filter { fields[$0] != nil }
+        guard sources.count <= 1 else {
+            throw node.error(
+                "choose one key source: discovery, jwks_uri or jwks_file (got \(sources.joined(separator: ", ")))")
+        }
+        if let discovery = fields["discovery"], try !discovery.bool() {
+            throw discovery.error("set jwks_uri or jwks_file instead of discovery: false")
+        }
+        if let uri = fields["jwks_uri"] { issuer.keySource = .jwksURI(try uri.string()) }
+        if let file = fields["jwks_file"] { issuer.keySource = .staticFile(resolve(try file.string())) }
+        if let bundle = fields["ca_bundle"] { issuer.caBundlePath = resolve(try bundle.string()) }
+        if let algorithms = fields["algorithms"] {
+            var allowed: Set<JWSAlgorithm> = []
+            for item in try algorithms.sequence() {
+                let text = try item.string()
+                guard let algorithm = JWSAlgorithm(rawValue: text) else {
+                    throw item.error(
+                        "'\(text)' is not supported; use \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                allowed.insert(algorithm)
+            }
+            issuer.allowedAlgorithms = allowed
+        }
+        if let leeway = fields["leeway_seconds"] { issuer.leeway = try leeway.seconds(in: 0...300) }
+        if let age = fields["max_token_age_seconds"] { issuer.maxTokenAge = try age.seconds(in: 60...31_536_000) }
+        if let insecure = fields["allow_insecure_loopback"] { issuer.allowInsecureLoopback = try insecure.bool() }
+        if let jwks = fields["jwks"] {
+            let cache = try jwks.mapping(allowed: [
+                "default_lifetime_seconds", "min_lifetime_seconds", "max_lifetime_seconds",
+                "unknown_kid_refetch_interval_seconds", "max_staleness_seconds", "retry_interval_seconds",
+            ])
+            let day = 86_400
+            if let value = cache["default_lifetime_seconds"] {
+                issuer.cache.defaultLifetime = try value.seconds(in: 1...day)
+            }
+            if let value = cache["min_lifetime_seconds"] { issuer.cache.minLifetime = try value.seconds(in: 1...day) }
+            if let value = cache["max_lifetime_seconds"] {
+                issuer.cache.maxLifetime = try value.seconds(in: 1...7 * day)
+            }
+            if let value = cache["unknown_kid_refetch_interval_seconds"] {
+                issuer.cache.unknownKeyRefetchInterval = try value.seconds(in: 1...day)
+            }
+            if let value = cache["max_staleness_seconds"] {
+                issuer.cache.maxStaleness = try value.seconds(in: 1...30 * day)
+            }
+            if let value = cache["retry_interval_seconds"] {
+                issuer.cache.retryInterval = try value.seconds(in: 1...day)
+            }
+        }
+        if let fetch = fields["fetch"] {
+            let limits = try fetch.mapping(allowed: ["connect_timeout_ms", "total_timeout_ms", "max_response_bytes"])
+            if let value = limits["connect_timeout_ms"] {
+                issuer.fetch.connectTimeout = try value.milliseconds(in: 10...60_000)
+            }
+            if let value = limits["total_timeout_ms"] {
+                issuer.fetch.totalTimeout = try value.milliseconds(in: 10...120_000)
+            }
+            if let value = limits["max_response_bytes"] {
+                issuer.fetch.maxResponseBytes = try value.int(in: 1024...(16 << 20))
+            }
+        }
+        do {
+            try issuer.validate()
+        } catch {
+            throw node.error(error.message)
+        }
+        return issuer
+    }
+}

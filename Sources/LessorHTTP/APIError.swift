@@ -1,0 +1,48 @@
+import Foundation
+public import Hummingbird
+public import LessorCore
+
+/// A `LessorError` rendered as HTTP: a status chosen by its code and a JSON body
+/// `{"error": {"code", "message", "request_id"}}` that says what to fix.
+public struct APIError: HTTPResponseError {
+    public let error: LessorError
+    public let requestID: String
+
+    public init(_ error: LessorError, requestID: String) {
+        self.error = error
+        self.requestID = requestID
+    }
+
+    public var status: HTTPResponse.Status {
+        switch error.code {
+        case .issuerUnavailable, .upstreamFailure: .serviceUnavailable
+        case .requestInvalid, .configInvalid: .badRequest
+        case .internalFailure, .cryptoFailure: .internalServerError
+        default: .unauthorized
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if status == .unauthorized {
+            headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+        }
+        let body = ErrorBody(error: .init(code: error.code.rawValue, message: error.message, requestID: requestID))
+        return Response(
+            status: status, headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encode(body))))
+    }
+
+    struct ErrorBody: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+            let requestID: String
+            enum CodingKeys: String, CodingKey {
+                case code, message
+                case requestID = "request_id"
+            }
+        }
+        let error: Detail
+    }
+}

@@ -1,0 +1,58 @@
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import LessorIdentity
+public import Logging
+import NIOCore
+import NIOSSL
+
+/// The broker's HTTP(S) server: routes, TLS, and the application that runs them.
+public enum BrokerServer {
+    public struct TLSFiles: Sendable, Hashable {
+        public var certificateChainPath: String
+        public var privateKeyPath: String
+        public init(certificateChainPath: String, privateKeyPath: String) {
+            self.certificateChainPath = certificateChainPath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
+
+    public static func router(
+        verifier: TokenVerifier, developmentIssuer: DevelopmentIssuerController? = nil
+    ) -> Router<LessorRequestContext> {
+        let router = Router(context: LessorRequestContext.self)
+        HealthController(verifier: verifier).addRoutes(to: router)
+        IdentityController(verifier: verifier).addRoutes(to: router)
+        developmentIssuer?.addRoutes(to: router)
+        return router
+    }
+
+    public static func application(
+        verifier: TokenVerifier, host: String, port: Int, tls: TLSFiles?, logger: Logger,
+        developmentIssuer: DevelopmentIssuerController? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder
+        if let tls {
+            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(tls))
+        } else {
+            server = .http1()
+        }
+        return Application(
+            router: router(verifier: verifier, developmentIssuer: developmentIssuer), server: server,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "lessor"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    static func tlsConfiguration(_ files: TLSFiles) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChainPath).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
+        let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import LessorConfig
+import LessorCore
+import LessorIdentity
+import Logging
+
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server", abstract: "Run the broker with a configuration file.")
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Flag(name: .long, help: "Validate the configuration and exit without starting.")
+    var checkConfig = false
+
+    func run() async throws {
+        let configuration: LessorConfiguration
+        do {
+            configuration = try LessorConfiguration.load(path: config)
+            if checkConfig {
+                _ = try BrokerRuntime.makeVerifier(configuration, logger: BrokerRuntime.makeLogger(level: "error"))
+                print("configuration OK: \(configuration.issuers.count) issuer(s)")
+                return
+            }
+        } catch {
+            throw error.exit
+        }
+        let logger = BrokerRuntime.makeLogger(level: configuration.logLevel)
+        let verifier: TokenVerifier
+        do {
+            verifier = try BrokerRuntime.makeVerifier(configuration, logger: logger)
+        } catch {
+            throw error.exit
+        }
+        logger.info(
+            "lessor starting",
+            metadata: [
+                "address": "\(configuration.server.host):\(configuration.server.port)",
+                "tls": "\(configuration.server.tlsCertificateChain != nil)",
+            ])
+        try await BrokerRuntime.run(configuration, verifier: verifier, logger: logger)
+    }
+}

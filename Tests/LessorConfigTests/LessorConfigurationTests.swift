@@ -1,0 +1,134 @@
+import LessorConfig
+import LessorCore
+import LessorCrypto
+import LessorIdentity
+import Testing
+
+@Suite("Configuration file: strict, with errors that name file, line and key")
+struct LessorConfigurationTests {
+    private func parse(_ yaml: String) throws(LessorError) -> LessorConfiguration {
+        try LessorConfiguration.parse(yaml: yaml, file: "lessor.yaml", baseDirectory: "/etc/lessor")
+    }
+
+    private func message(_ yaml: String) -> String? {
+        do {
+            _ = try parse(yaml)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test("A full configuration is read with every setting")
+    func fullExample() throws {
+        let configuration = try parse(
+            """
+            server:
+              address: 0.0.0.0
+              port: 8443
+              tls:
+                certificate_chain: tls/chain.pem
+                private_key: /secrets/key.pem
+            log_level: warning
+            max_token_bytes: 8192
+            issuers:
+              - issuer: https://oidc.eks.eu-west-1.amazonaws.com/id/ABC
+                audiences: [lessor, sts.amazonaws.com]
+                algorithms: [RS256, ES256]
+                ca_bundle: ca.pem
+                leeway_seconds: 10
+                max_token_age_seconds: 86400
+                jwks:
+                  default_lifetime_seconds: 120
+                  min_lifetime_seconds: 60
+                  max_lifetime_seconds: 900
+                  unknown_kid_refetch_interval_seconds: 20
+                  max_staleness_seconds: 7200
+                  retry_interval_seconds: 5
+                fetch:
+                  connect_timeout_ms: 500
+                  total_timeout_ms: 2000
+                  max_response_bytes: 65536
+              - issuer: https://kubernetes.default.svc
+                jwks_file: keys/cluster.json
+                audiences: [lessor]
+            """)
+        #expect(configuration.server.host == "0.0.0.0")
+        #expect(configuration.server.port == 8443)
+        #expect(configuration.server.tlsCertificateChain == "/etc/lessor/tls/chain.pem")
+        #expect(configuration.server.tlsPrivateKey == "/secrets/key.pem")
+        #expect(configuration.logLevel == "warning")
+        #expect(configuration.maxTokenBytes == 8192)
+        let eks = configuration.issuers[0]
+        #expect(eks.keySource == .discovery)
+        #expect(eks.audiences == ["lessor", "sts.amazonaws.com"])
+        #expect(eks.allowedAlgorithms == [.rs256, .es256])
+        #expect(eks.caBundlePath == "/etc/lessor/ca.pem")
+        #expect(eks.leeway == .seconds(10))
+        #expect(eks.cache.unknownKeyRefetchInterval == .seconds(20))
+        #expect(eks.cache.maxStaleness == .seconds(7200))
+        #expect(eks.fetch.totalTimeout == .milliseconds(2000))
+        #expect(eks.fetch.maxResponseBytes == 65536)
+        #expect(configuration.issuers[1].keySource == .staticFile("/etc/lessor/keys/cluster.json"))
+    }
+
+    @Test("An unknown key names file, line and the keys that are known")
+    func unknownKey() {
+        let text = message(
+            """
+            issuers:
+              - issuer: https://idp.example
+                audiences: [lessor]
+                audience: [typo]
+            """)
+        #expect(text?.hasPrefix("lessor.yaml:4: issuers[0].audience: unknown key 'audience'") == true)
+        #expect(text?.contains("audiences") == true)
+    }
+
+    @Test("Plain http is refused unless flagged as a loopback development issuer")
+    func plainHTTP() throws {
+        #expect(
+            message("issuers: [{issuer: 'http://idp.example', audiences: [a]}]")?.contains("must use https") == true)
+        #expect(
+            message("issuers: [{issuer: 'http://idp.example', audiences: [a], allow_insecure_loopback: true}]")?
+                .contains("must use https") == true)
+        let dev = try parse(
+            "issuers: [{issuer: 'http://127.0.0.1:9000', audiences: [a], allow_insecure_loopback: true}]")
+        #expect(dev.issuers[0].allowInsecureLoopback)
+    }
+
+    @Test(
+        "Each mistake is named",
+        arguments: [
+            ("server: {port: 70000}\nissuers: []", "lessor.yaml:1: server.port: must be between 0 and 65535"),
+            ("log_level: loud\nissuers: []", "log_level: must be one of"),
+            ("server: {}", "issuers: list at least one trusted issuer"),
+            ("issuers: []", "issuers: list at least one trusted issuer"),
+            ("issuers: [{audiences: [a]}]", "each issuer needs 'issuer'"),
+            ("issuers: [{issuer: 'https://a'}]", "each issuer needs 'audiences'"),
+            ("issuers: [{issuer: 'https://a', audiences: []}]", "audiences must list at least one"),
+            ("issuers: [{issuer: 'https://a', audiences: [a], algorithms: [HS256]}]", "'HS256' is not supported"),
+            ("issuers: [{issuer: 'https://a', audiences: [a], algorithms: [none]}]", "'none' is not supported"),
+            (
+                "issuers: [{issuer: 'https://a', audiences: [a], jwks_uri: 'https://a/k', jwks_file: k}]",
+                "choose one key source"
+            ),
+            ("issuers: [{issuer: 'https://a', audiences: [a]}, {issuer: 'https://a', audiences: [b]}]", "listed twice"),
+            ("issuers: [{issuer: 'https://a', audiences: [a], leeway_seconds: 900}]", "between 0 and 300"),
+            (
+                "issuers: [{issuer: 'https://a', audiences: [a], jwks: {min_lifetime_seconds: 600, max_lifetime_seconds: 300}}]",
+                "0 < min <= default <= max"
+            ),
+            (
+                "issuers: [{issuer: 'https://a', audiences: [a], jwks_uri: 'http://a/k'}]",
+                "jwks_uri 'http://a/k' must use https"
+            ),
+            ("issuers: {issuer: x}", "expected a list"),
+            ("[1, 2]", "expected a mapping"),
+            ("issuers: [\n  - a\n", "not valid YAML"),
+        ])
+    func namedMistakes(yaml: String, expected: String) {
+        let text = message(yaml)
+        #expect(text?.contains(expected) == true, "got: \(text ?? "no error")")
+    }
+}

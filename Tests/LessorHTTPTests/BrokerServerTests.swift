@@ -1,0 +1,157 @@
+import CurlClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LessorCore
+import LessorCrypto
+import LessorHTTP
+import LessorIdentity
+import LessorTestSupport
+import Logging
+import Testing
+
+@Suite("Broker HTTP API: health, readiness, whoami")
+struct BrokerServerTests {
+    let clock = TestClock()
+
+    private func verifier(for issuer: TestIssuer) throws -> TokenVerifier {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return try TokenVerifier(configurations: [issuer.configuration()], clock: clock.wallClock, logger: logger)
+    }
+
+    /// The response body as a JSON object; empty when it is not one, which fails the expectations.
+    private func json(_ buffer: ByteBuffer) -> [String: JSONValue] {
+        guard case .object(let object) = try? JSONParser.parse(Array(buffer.readableBytesView)) else { return [:] }
+        return object
+    }
+
+    @Test("whoami answers the verified identity")
+    func whoamiAnswersIdentity() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            let app = Application(router: BrokerServer.router(verifier: try verifier(for: issuer)))
+            let token = try issuer.mint()
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(token)"])
+                {
+                    #expect($0.status == .ok)
+                    let body = json($0.body)
+                    #expect(body["subject"] == .string("system:serviceaccount:tenant-acme:app"))
+                    #expect(body["issuer"] == .string(issuer.url))
+                    #expect(body["kid"] == .string(issuer.key(.rs256).id))
+                    #expect(body["algorithm"] == .string("RS256"))
+                    #expect(body["kubernetes"]?["namespace"] == .string("tenant-acme"))
+                    #expect(body["kubernetes"]?["service_account"]?["name"] == .string("app"))
+                    #expect(body["expires_at"]?.stringValue?.hasSuffix("Z") == true)
+                }
+            }
+        }
+    }
+
+    @Test("whoami without a bearer token is 401 unauthenticated")
+    func whoamiWithoutToken() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            let app = Application(router: BrokerServer.router(verifier: try verifier(for: issuer)))
+            try await app.test(.router) { client in
+                for headers: HTTPFields in [[:], [.authorization: "Basic dXNlcjpwYXNz"], [.authorization: "Bearer"]] {
+                    try await client.execute(uri: "/v1/whoami", method: .post, headers: headers) {
+                        #expect($0.status == .unauthorized)
+                        #expect($0.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                        #expect(json($0.body)["error"]?["code"] == .string("unauthenticated"))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("whoami with a forged token is 401 with its code, and the body never echoes the token")
+    func whoamiForged() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            let app = Application(router: BrokerServer.router(verifier: try verifier(for: issuer)))
+            let parts = try issuer.mint().split(separator: ".")
+            let forged = "\(parts[0]).\(parts[1]).\(Base64URL.encode(SecureRandom.bytes(count: 256)))"
+            try await app.test(.router) { client in
+                try await client.execute(
+                    uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(forged)"]
+                ) {
+                    #expect($0.status == .unauthorized)
+                    let text = String(buffer: $0.body)
+                    #expect(json($0.body)["error"]?["code"] == .string("signature_invalid"))
+                    #expect(json($0.body)["error"]?["request_id"]?.stringValue?.isEmpty == false)
+                    #expect(!text.contains(String(parts[1])))
+                    #expect(!text.contains(String(parts[2].prefix(40))))
+                }
+            }
+        }
+    }
+
+    @Test("An unreachable issuer is 503 issuer_unavailable, and readiness says so")
+    func issuerDown() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            issuer.setMode(.failing(status: 502))
+            let app = Application(router: BrokerServer.router(verifier: try verifier(for: issuer)))
+            let token = try issuer.mint()
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(token)"])
+                {
+                    #expect($0.status == .serviceUnavailable)
+                    #expect(json($0.body)["error"]?["code"] == .string("issuer_unavailable"))
+                }
+                try await client.execute(uri: "/v1/ready", method: .get) {
+                    #expect($0.status == .serviceUnavailable)
+                    let body = json($0.body)
+                    #expect(body["status"] == .string("not_ready"))
+                    guard case .array(let issuers) = body["issuers"] else {
+                        Issue.record("no issuers")
+                        return
+                    }
+                    #expect(issuers.first?["state"] == .string("not_loaded"))
+                    #expect(issuers.first?["last_error"]?.stringValue?.contains("HTTP 502") == true)
+                }
+            }
+        }
+    }
+
+    @Test("Health always answers; readiness turns ready once keys are loaded")
+    func healthAndReadiness() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            let verifier = try verifier(for: issuer)
+            let app = Application(router: BrokerServer.router(verifier: verifier))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/health", method: .get) { #expect($0.status == .ok) }
+                try await client.execute(uri: "/v1/ready", method: .get) { #expect($0.status == .serviceUnavailable) }
+                for cache in verifier.keySets { await cache.refresh() }
+                try await client.execute(uri: "/v1/ready", method: .get) {
+                    #expect($0.status == .ok)
+                    #expect(json($0.body)["status"] == .string("ready"))
+                }
+            }
+        }
+    }
+
+    @Test("The broker serves whoami over TLS on loopback to a real libcurl client")
+    func liveTLS() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            let verifier = try verifier(for: issuer)
+            try await LoopbackServer.with(
+                responder: BrokerServer.router(verifier: verifier).buildResponder(),
+                tls: try DevelopmentCertificates.serverTLS()
+            ) { server in
+                let token = try issuer.mint(key: issuer.key(.edDSA))
+                let http = CurlHTTPClient()
+                let response = try await http.send(
+                    CurlRequest(
+                        url: "\(server.baseURL)/v1/whoami", method: .post,
+                        headers: [(name: "Authorization", value: "Bearer \(token)")],
+                        caBundlePath: DevelopmentCertificates.caPath))
+                #expect(response.status == 200)
+                guard case .object(let body) = try JSONParser.parse(response.body) else { return }
+                #expect(body["algorithm"] == .string("EdDSA"))
+                let untrusted = await failureCode {
+                    _ = try await http.send(CurlRequest(url: "\(server.baseURL)/v1/health"))
+                }
+                #expect(untrusted == .upstreamFailure)
+            }
+        }
+    }
+}
