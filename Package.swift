@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "LessorConfig",
             dependencies: [
-                "LessorCore", "LessorIdentity",
+                "LessorCore", "LessorIdentity", "LessorCrypto",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "lessor",
             dependencies: [
-                "LessorCore", "LessorConfig", "LessorIdentity", "LessorHTTP",
+                "LessorCore", "LessorConfig", "LessorIdentity", "LessorHTTP", "LessorCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

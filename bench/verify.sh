@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-3}"
 
-swift build -c release --product lessor-bench >/dev/null
+swift build -c release --scratch-path .build-bench --product lessor-bench >/dev/null
 pin=(taskset -c 0)
 command -v taskset >/dev/null || pin=()
 
@@ -14,7 +14,7 @@ openssl_rs256=$(awk '/^rsa 2048 bits/ {print $NF}' <<<"$speed")
 openssl_es256=$(awk '/nistp256/ {print $NF}' <<<"$speed")
 openssl_eddsa=$(awk '/Ed25519/ {print $NF}' <<<"$speed")
 
-lessor=$("${pin[@]}" .build/release/lessor-bench --seconds "$seconds")
+lessor=$("${pin[@]}" .build-bench/release/lessor-bench verify --seconds "$seconds")
 
 printf '| algorithm | openssl speed verify/s | Lessor signature-only/s | Lessor full token verify/s | full / openssl |\n'
 printf '|---|---|---|---|---|\n'

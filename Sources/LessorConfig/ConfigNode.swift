@@ -55,6 +55,27 @@ public struct ConfigNode {
         return members
     }
 
+    /// The members of a mapping whose keys are data (claim names, say), in file order.
+    public func entries() throws(LessorError) -> [(key: String, value: ConfigNode)] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping") }
+        var result: [(key: String, value: ConfigNode)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else { throw error("keys must be plain strings") }
+            result.append(
+                (
+                    key.string,
+                    ConfigNode(node: value, file: file, path: path.isEmpty ? key.string : "\(path).\(key.string)")
+                ))
+        }
+        return result
+    }
+
+    /// A string, or a list of strings.
+    public func oneOrMoreStrings() throws(LessorError) -> [String] {
+        if case .sequence = node { return try strings() }
+        return [try string()]
+    }
+
     public func sequence() throws(LessorError) -> [ConfigNode] {
         guard case .sequence(let sequence) = node else { throw error("expected a list") }
         return sequence.enumerated().map { ConfigNode(node: $1, file: file, path: "\(path)[\($0)]") }

@@ -43,22 +43,53 @@ public enum Base64URL {
     public static func decode(utf8 input: ArraySlice<UInt8>) -> [UInt8]? {
         let count = input.count
         if count % 4 == 1 { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in input {
-            let value = reverse[Int(byte)]
-            if value == 0xFF { return nil }
-            accumulator = accumulator << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
+        let outputCount = count / 4 * 3 + max(count % 4 - 1, 0)
+        let table = reverse
+        var valid = true
+        let output = [UInt8](unsafeUninitializedCapacity: outputCount) { out, initialized in
+            input.withUnsafeBufferPointer { text in
+                table.withUnsafeBufferPointer { table in
+                    var read = 0
+                    var written = 0
+                    while read + 4 <= count {
+                        let a = table[Int(text[read])]
+                        let b = table[Int(text[read + 1])]
+                        let c = table[Int(text[read + 2])]
+                        let d = table[Int(text[read + 3])]
+                        if (a | b | c | d) & 0xC0 != 0 {
+                            valid = false
+                            return
+                        }
+                        let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                        out[written] = UInt8(truncatingIfNeeded: value >> 16)
+                        out[written + 1] = UInt8(truncatingIfNeeded: value >> 8)
+                        out[written + 2] = UInt8(truncatingIfNeeded: value)
+                        read += 4
+                        written += 3
+                    }
+                    let rest = count - read
+                    guard rest > 0 else { return }
+                    var value: UInt32 = 0
+                    for offset in 0..<rest {
+                        let digit = table[Int(text[read + offset])]
+                        if digit & 0xC0 != 0 {
+                            valid = false
+                            return
+                        }
+                        value |= UInt32(digit) << UInt32(18 - 6 * offset)
+                    }
+                    // Canonical encodings leave the unused low bits of the last character zero.
+                    let unusedMask: UInt32 = rest == 2 ? 0xFFFF : 0xFF
+                    if value & unusedMask != 0 {
+                        valid = false
+                        return
+                    }
+                    out[written] = UInt8(truncatingIfNeeded: value >> 16)
+                    if rest == 3 { out[written + 1] = UInt8(truncatingIfNeeded: value >> 8) }
+                }
             }
+            initialized = valid ? outputCount : 0
         }
-        if accumulator != 0 { return nil }
-        return out
+        return valid ? output : nil
     }
 }

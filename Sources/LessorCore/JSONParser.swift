@@ -4,20 +4,28 @@
 public struct JSONParser {
     public static let defaultMaxDepth = 32
 
-    private let bytes: [UInt8]
+    /// Valid only inside `parse`, which keeps the array alive while the parser reads it.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private let maxDepth: Int
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(LessorError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.failure("trailing characters after the JSON value") }
-        return value
+        let result: Result<JSONValue, LessorError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
+            return Result { () throws(LessorError) -> JSONValue in
+                parser.skipWhitespace()
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else {
+                    throw parser.failure("trailing characters after the JSON value")
+                }
+                return value
+            }
+        }
+        return try result.get()
     }
 
-    private init(bytes: [UInt8], maxDepth: Int) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -68,6 +76,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(LessorError) -> JSONValue {
         index += 1
         var members: [String: JSONValue] = [:]
+        members.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -127,14 +136,17 @@ public struct JSONParser {
     private mutating func parseString() throws(LessorError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes; plain ASCII needs no UTF-8 validation.
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try validUTF8(bytes[start..<index])
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                let text = ascii ? String(decoding: slice, as: UTF8.self) : try validUTF8(slice)
                 index += 1
                 return text
             }
+            ascii = ascii && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw failure("control character in string") }
             index += 1
@@ -144,7 +156,7 @@ public struct JSONParser {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                return try validUTF8(scalars[...])
+                return try scalars.withUnsafeBufferPointer { buffer throws(LessorError) in try validUTF8(buffer) }
             }
             if byte < 0x20 { throw failure("control character in string") }
             if byte != UInt8(ascii: "\\") {
@@ -205,7 +217,7 @@ public struct JSONParser {
         return value
     }
 
-    private func validUTF8(_ slice: ArraySlice<UInt8>) throws(LessorError) -> String {
+    private func validUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(LessorError) -> String {
         guard let text = String(validating: slice, as: UTF8.self) else { throw failure("invalid UTF-8") }
         return text
     }
@@ -232,7 +244,18 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw failure("digit expected in exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+        if index - start <= 16,
+            !bytes[start..<index].contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") })
+        {
+            var magnitude: Int64 = 0
+            for byte in bytes[start..<index] where byte != UInt8(ascii: "-") {
+                magnitude = magnitude * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return Double(bytes[start] == UInt8(ascii: "-") ? -magnitude : magnitude)
+        }
+        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)),
+            value.isFinite
+        else {
             throw failure("number out of range")
         }
         return value

@@ -81,7 +81,7 @@ enum ClaimsValidator {
         }
     }
 
-    private static func kubernetesIdentity(_ value: JSONValue?, subject: String) throws(LessorError)
+    static func kubernetesIdentity(_ value: JSONValue?, subject: String) throws(LessorError)
         -> KubernetesIdentity?
     {
         guard let value else { return nil }

@@ -1,7 +1,8 @@
-import Foundation
+public import Foundation
 public import LessorCore
 public import LessorCrypto
 public import Logging
+import Synchronization
 
 /// One issuer's verification keys. Serves keys from memory; refreshes when they pass their
 /// lifetime; on an unknown `kid` refetches at most once per `unknownKeyRefetchInterval`, and
@@ -14,6 +15,8 @@ public actor KeySetCache {
     private let clock: WallClock
     private let logger: Logger
 
+    /// Keys within their lifetime, readable without an actor hop: the request path's fast lane.
+    private nonisolated let fresh = Mutex(FreshKeys())
     private var keysByID: [String: VerificationKey] = [:]
     private var keysWithoutID: [VerificationKey] = []
     private var lastSuccess: Date?
@@ -34,6 +37,12 @@ public actor KeySetCache {
         self.fetcher = fetcher
         self.clock = clock
         self.logger = logger
+    }
+
+    /// The key a token names when the keys are within their lifetime; nil sends the caller to
+    /// `key(id:)`, which refreshes, rate-limits and reports outages.
+    public nonisolated func freshKey(id: String?, now: Date) -> VerificationKey? {
+        fresh.withLock { $0.key(id: id, now: now) }
     }
 
     /// The key a token names. `id` nil is accepted only when the issuer publishes a single key.
@@ -143,6 +152,10 @@ public actor KeySetCache {
         lastError = nil
         let lifetime = min(max(fetched.maxAge ?? policy.defaultLifetime, policy.minLifetime), policy.maxLifetime)
         expiresAt = now.addingTimeInterval(lifetime.seconds)
+        fresh.withLock {
+            $0 = FreshKeys(
+                byID: byID, single: byID.count + withoutID.count == 1 ? fetched.keys[0] : nil, expiresAt: expiresAt)
+        }
         for reason in fetched.rejected {
             logger.warning("jwks key ignored", metadata: ["issuer": "\(issuer)", "reason": "\(reason)"])
         }
@@ -172,6 +185,19 @@ public actor KeySetCache {
     private func unavailable() -> LessorError {
         let reason = lastError.map { ": \($0.message)" } ?? ""
         return LessorError(.issuerUnavailable, "keys of issuer \(issuer) are unavailable\(reason)")
+    }
+}
+
+/// The snapshot behind `freshKey(id:now:)`.
+struct FreshKeys: Sendable {
+    var byID: [String: VerificationKey] = [:]
+    var single: VerificationKey?
+    var expiresAt: Date?
+
+    func key(id: String?, now: Date) -> VerificationKey? {
+        guard let expiresAt, now < expiresAt else { return nil }
+        guard let id else { return single }
+        return byID[id]
     }
 }
 

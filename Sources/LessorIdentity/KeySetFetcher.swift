@@ -17,15 +17,19 @@ public struct FetchedKeySet: Sendable {
 
     /// Turns a JWKS document into usable keys; a document with no usable key is an error.
     public static func parse(_ body: [UInt8], maxAge: Duration?, source: String) throws(LessorError) -> FetchedKeySet {
-        let set: JSONWebKeySet
+        let set: LenientKeySet
         do {
-            set = try JSONDecoderBox.decode(JSONWebKeySet.self, from: body)
+            set = try JSONDecoderBox.decode(LenientKeySet.self, from: body)
         } catch {
             throw LessorError(.issuerUnavailable, "\(source) did not return a JWKS document ({\"keys\": [...]})")
         }
         var keys: [VerificationKey] = []
         var rejected: [String] = []
-        for (position, jwk) in set.keys.enumerated() {
+        for (position, entry) in set.keys.enumerated() {
+            guard let jwk = entry.jwk else {
+                rejected.append("key #\(position): not a well-formed JWK")
+                continue
+            }
             do {
                 keys.append(try VerificationKey(jwk: jwk))
             } catch {
@@ -42,4 +46,15 @@ public struct FetchedKeySet: Sendable {
 /// Where an issuer's keys come from: the IdP over HTTPS, or a file.
 public protocol KeySetFetcher: Sendable {
     func fetch() async throws(LessorError) -> FetchedKeySet
+}
+
+/// A JWKS whose entries decode one by one, so one malformed key cannot hide the good ones.
+private struct LenientKeySet: Decodable {
+    struct Entry: Decodable {
+        let jwk: JSONWebKey?
+        init(from decoder: any Decoder) throws {
+            jwk = try? JSONWebKey(from: decoder)
+        }
+    }
+    let keys: [Entry]
 }

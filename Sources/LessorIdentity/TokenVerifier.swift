@@ -71,7 +71,13 @@ public struct TokenVerifier: Sendable {
             throw LessorError(
                 .algorithmNotAllowed, "issuer \(issuerName) does not allow \(jws.algorithm.rawValue) tokens")
         }
-        let key = try await issuer.keys.key(id: jws.keyID)
+        let now = clock.now
+        let key: VerificationKey
+        if let fresh = issuer.keys.freshKey(id: jws.keyID, now: now) {
+            key = fresh
+        } else {
+            key = try await issuer.keys.key(id: jws.keyID)
+        }
         guard key.permits(jws.algorithm) else {
             throw LessorError(
                 .algorithmNotAllowed,
@@ -81,7 +87,7 @@ public struct TokenVerifier: Sendable {
             throw LessorError(.signatureInvalid, "the token's signature does not verify")
         }
         return try ClaimsValidator.validate(
-            claims: jws.claims, configuration: issuer.configuration, now: clock.now, keyID: jws.keyID,
+            claims: jws.claims, configuration: issuer.configuration, now: now, keyID: jws.keyID,
             algorithm: jws.algorithm.rawValue)
     }
 

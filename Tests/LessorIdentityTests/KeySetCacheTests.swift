@@ -197,3 +197,38 @@ struct KeySetCacheTests {
         }
     }
 }
+
+@Suite("JWKS documents")
+struct KeySetDocumentTests {
+    @Test("Malformed and unusable entries are skipped and reported; the good keys are kept")
+    func badEntriesAreSkipped() throws {
+        let good = try SigningKey.generateEC(.p256).publicJWK(keyID: "good", algorithm: .es256)
+        let goodJSON = String(decoding: try JSONEncoder().encode(good), as: UTF8.self)
+        let document = """
+            {"keys": [
+              {"kty": "RSA", "kid": "ops-as-string", "key_ops": "verify", "n": "AQAB", "e": "AQAB"},
+              {"kty": "oct", "kid": "symmetric", "k": "c2VjcmV0"},
+              \(goodJSON)
+            ]}
+            """
+        let set = try FetchedKeySet.parse(Array(document.utf8), maxAge: nil, source: "test")
+        #expect(set.keys.map(\.keyID) == ["good"])
+        #expect(set.rejected.count == 2)
+        #expect(set.rejected.contains { $0.hasPrefix("key #0") })
+        #expect(set.rejected.contains { $0.hasPrefix("key symmetric") })
+    }
+
+    @Test("A document with no usable key, or no keys member, is an outage, not an empty key set")
+    func noUsableKey() {
+        #expect(throws: LessorError(.issuerUnavailable, "")) {
+            try FetchedKeySet.parse(
+                Array(#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#.utf8), maxAge: nil, source: "t")
+        }
+        #expect(throws: LessorError(.issuerUnavailable, "")) {
+            try FetchedKeySet.parse(Array(#"{"issuer": "x"}"#.utf8), maxAge: nil, source: "t")
+        }
+        #expect(throws: LessorError(.issuerUnavailable, "")) {
+            try FetchedKeySet.parse(Array("not json".utf8), maxAge: nil, source: "t")
+        }
+    }
+}

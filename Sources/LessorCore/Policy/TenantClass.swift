@@ -1,0 +1,35 @@
+/// A tier of service. Everything that varies between tiers is data here, never a code branch.
+public struct TenantClass: Sendable, Hashable {
+    public enum Isolation: String, Sendable, Hashable, Codable { case pooled, siloed }
+
+    public let name: String
+    public let defaultTTL: Duration
+    public let maxTTL: Duration
+    /// Engines this class may use: the first segment of a path (`aws`, `db`, `token`).
+    public let engines: Set<String>
+    public let residency: [String]
+    public let auditRetentionDays: Int
+    public let requestsPerSecond: Int
+    public let burst: Int
+    public let maxLeases: Int
+    public let isolation: Isolation
+    public let location: SourceLocation
+
+    public init(
+        name: String, defaultTTL: Duration, maxTTL: Duration, engines: Set<String>, residency: [String],
+        auditRetentionDays: Int, requestsPerSecond: Int, burst: Int, maxLeases: Int, isolation: Isolation,
+        location: SourceLocation
+    ) {
+        self.name = name
+        self.defaultTTL = defaultTTL
+        self.maxTTL = maxTTL
+        self.engines = engines
+        self.residency = residency
+        self.auditRetentionDays = auditRetentionDays
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+        self.maxLeases = maxLeases
+        self.isolation = isolation
+        self.location = location
+    }
+}
