@@ -51,10 +51,21 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "LessorAudit",
+            dependencies: [
+                "LessorCore", "LessorCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "LessorConfig",
             dependencies: [
                 "LessorCore", "LessorIdentity", "LessorCrypto",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .target(
@@ -72,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "lessor",
             dependencies: [
-                "LessorCore", "LessorConfig", "LessorIdentity", "LessorHTTP", "LessorCrypto",
+                "LessorCore", "LessorConfig", "LessorIdentity", "LessorHTTP", "LessorAudit", "LessorCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "lessor-bench",
             dependencies: [
-                "LessorCore", "LessorCrypto", "LessorIdentity",
+                "LessorCore", "LessorCrypto", "LessorIdentity", "LessorAudit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/Sources/lessor-bench",
@@ -114,6 +125,10 @@ let package = Package(
                 "LessorIdentity", "LessorCore", "LessorCrypto", "LessorTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorAuditTests",
+            dependencies: ["LessorAudit", "LessorCore", "LessorCrypto", "lessor"],
             swiftSettings: strict),
         .testTarget(
             name: "LessorConfigTests",

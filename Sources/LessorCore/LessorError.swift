@@ -25,6 +25,8 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case requestInvalid = "request_invalid"
             case unauthenticated = "unauthenticated"
             case internalFailure = "internal_failure"
+            case auditUnavailable = "audit_unavailable"
+            case auditInvalid = "audit_invalid"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -59,6 +61,10 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let requestInvalid = Code(.requestInvalid)
         public static let unauthenticated = Code(.unauthenticated)
         public static let internalFailure = Code(.internalFailure)
+        /// No audit device could record the event durably: the request must be refused (fail closed).
+        public static let auditUnavailable = Code(.auditUnavailable)
+        /// An audit log, key or export that cannot be read as written: malformed, torn or tampered.
+        public static let auditInvalid = Code(.auditInvalid)
     }
 
     public let code: Code

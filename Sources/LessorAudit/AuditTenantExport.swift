@@ -1,0 +1,111 @@
+import Foundation
+public import LessorCore
+
+/// Writes one tenant's share of a log to a directory an auditor can check without seeing any
+/// other tenant:
+/// - `records.jsonl`: the tenant's records, byte for byte as logged;
+/// - `checkpoints.jsonl`: per checkpoint, what its signature covers with the tenant heads reduced
+///   to `(label, leaf)` pairs (see `AuditCheckpoint`) plus this tenant's own head in clear;
+/// - `manifest.json`: tenant id and label, counts and ranges;
+/// - `public-key.json`: the checkpoint key, for reference (verify with the copy you keep).
+///
+/// Checkpoints kept: the last one before the tenant's first exported record (it anchors the
+/// chain when retention removed older records), every one that follows a record of the tenant,
+/// and the last one.
+public enum AuditTenantExport {
+    public struct Summary: Sendable, Hashable {
+        public var records = 0
+        public var checkpoints = 0
+    }
+
+    public static func write(
+        files: [String], tenantID: String, hasher: AuditFieldHasher, publicKey: AuditPublicKey, to directory: String
+    ) throws(LessorError) -> Summary {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw LessorError(.configInvalid, "cannot create \(directory)")
+        }
+        let recordsFile = try AuditFile(path: "\(directory)/records.jsonl", mode: .createNew)
+        let checkpointsFile = try AuditFile(path: "\(directory)/checkpoints.jsonl", mode: .createNew)
+        let label = hasher.tenantLabel(tenantID)
+        var summary = Summary()
+        var output: [UInt8] = []
+        var heldCheckpoint: AuditRecord?
+        var recordsSinceCheckpoint = 0
+        var firstSequence: Int?
+        var lastSequence: Int?
+
+        func emit(_ checkpoint: AuditRecord) throws(LessorError) {
+            var line = AuditCanonicalJSON.encode(proof(checkpoint, label: label))
+            line.append(UInt8(ascii: "\n"))
+            try checkpointsFile.write(line)
+            summary.checkpoints += 1
+        }
+
+        for path in files {
+            var reader = try AuditLineReader(path: path)
+            while let (line, _) = try reader.next() {
+                guard case .success(let (record, _)) = AuditLine.open(line) else {
+                    throw LessorError(.auditInvalid, "\(path) holds a damaged record; run `lessor audit verify` first")
+                }
+                if record.isCheckpoint {
+                    if summary.records == 0 || recordsSinceCheckpoint == 0 {
+                        heldCheckpoint = record
+                    } else {
+                        try emit(record)
+                        heldCheckpoint = nil
+                    }
+                    recordsSinceCheckpoint = 0
+                } else if record.tenantID == tenantID {
+                    if summary.records == 0, let anchor = heldCheckpoint {
+                        try emit(anchor)
+                        heldCheckpoint = nil
+                    }
+                    output.append(contentsOf: line)
+                    output.append(UInt8(ascii: "\n"))
+                    if output.count >= 1 << 20 {
+                        try recordsFile.write(output)
+                        output.removeAll(keepingCapacity: true)
+                    }
+                    summary.records += 1
+                    recordsSinceCheckpoint += 1
+                    firstSequence = firstSequence ?? record.sequence
+                    lastSequence = record.sequence
+                }
+            }
+        }
+        if let last = heldCheckpoint { try emit(last) }
+        try recordsFile.write(output)
+        try recordsFile.sync()
+        try checkpointsFile.sync()
+        let manifest: JSONValue = .object([
+            "tenant_id": .string(tenantID), "tenant_label": .string(label),
+            "records": .number(Double(summary.records)), "checkpoints": .number(Double(summary.checkpoints)),
+            "first_seq": firstSequence.map { .number(Double($0)) } ?? .null,
+            "last_seq": lastSequence.map { .number(Double($0)) } ?? .null,
+            "key_id": .string(publicKey.keyID),
+        ])
+        try AuditKeyFile.createText(
+            "\(directory)/manifest.json", String(decoding: AuditCanonicalJSON.encode(manifest), as: UTF8.self) + "\n")
+        try AuditKeyFile.createText("\(directory)/public-key.json", publicKey.fileText)
+        return summary
+    }
+
+    /// A checkpoint as a tenant export shows it.
+    static func proof(_ checkpoint: AuditRecord, label: String) -> JSONValue {
+        let heads = checkpoint.tenantHeads ?? [:]
+        let pairs = heads.map { (label: $0.key, leaf: AuditCheckpoint.leaf($0.value)) }
+            .sorted { $0.label.utf8.lexicographicallyPrecedes($1.label.utf8) }
+        var object: [String: JSONValue] = [
+            "seq": .number(Double(checkpoint.sequence)), "prev_hash": .string(checkpoint.prevHash),
+            "time": .string(checkpoint.time), "key_id": .string(checkpoint.keyID ?? ""),
+            "signature": .string(checkpoint.signature ?? ""),
+            "heads": .array(pairs.map { .object(["label": .string($0.label), "leaf": .string($0.leaf)]) }),
+        ]
+        if let own = heads[label] {
+            object["tenant_head"] = .object(["seq": .number(Double(own.sequence)), "hash": .string(own.hash)])
+        }
+        return .object(object)
+    }
+}

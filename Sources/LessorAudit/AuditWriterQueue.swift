@@ -1,0 +1,98 @@
+import Foundation
+import LessorCore
+
+/// What callers and the writer thread share: the queue of requests, the close request and the
+/// health snapshot, all under one condition lock.
+final class AuditWriterQueue: @unchecked Sendable {
+    typealias Reply = CheckedContinuation<Result<AuditReceipt, LessorError>, Never>
+
+    enum Request {
+        case append(AuditEntry, Reply)
+        case checkpoint(Reply)
+
+        var reply: Reply {
+            switch self {
+            case .append(_, let reply), .checkpoint(let reply): reply
+            }
+        }
+    }
+
+    private let condition = NSCondition()
+    private var requests: [Request] = []
+    private var closeRequested = false
+    private var closed = false
+    private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    private var snapshot: AuditHealth
+
+    init(deviceNames: [String], lastSequence: Int) {
+        snapshot = AuditHealth(
+            devices: deviceNames.map { .init(name: $0, state: .recording, lastError: nil, failedAt: nil) },
+            lastSequence: lastSequence, lastCheckpointSequence: nil, isClosed: false)
+    }
+
+    func enqueue(_ request: Request) {
+        condition.lock()
+        if closed || closeRequested {
+            condition.unlock()
+            request.reply.resume(returning: .failure(LessorError(.auditUnavailable, "the audit log is closed")))
+            return
+        }
+        requests.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func requestClose(waiter: CheckedContinuation<Void, Never>?) {
+        condition.lock()
+        if closed {
+            condition.unlock()
+            waiter?.resume()
+            return
+        }
+        closeRequested = true
+        if let waiter { closeWaiters.append(waiter) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits for requests, a close request, or `deadline`. Returns the requests taken (possibly
+    /// none, on time-out) and whether the log is closing; when closing, later requests are refused.
+    func take(deadline: Date?) -> (requests: [Request], closing: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while requests.isEmpty && !closeRequested {
+            if let deadline {
+                if !condition.wait(until: deadline) { break }
+            } else {
+                condition.wait()
+            }
+        }
+        let taken = requests
+        requests.removeAll(keepingCapacity: true)
+        if closeRequested { closed = true }
+        return (taken, closeRequested)
+    }
+
+    func finishClose() {
+        condition.lock()
+        let waiters = closeWaiters
+        closeWaiters.removeAll()
+        snapshot = AuditHealth(
+            devices: snapshot.devices, lastSequence: snapshot.lastSequence,
+            lastCheckpointSequence: snapshot.lastCheckpointSequence, isClosed: true)
+        condition.unlock()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func publish(_ health: AuditHealth) {
+        condition.lock()
+        snapshot = health
+        condition.unlock()
+    }
+
+    func health() -> AuditHealth {
+        condition.lock()
+        defer { condition.unlock() }
+        return snapshot
+    }
+}
