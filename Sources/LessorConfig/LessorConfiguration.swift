@@ -17,6 +17,10 @@ public struct LessorConfiguration: Sendable {
     public var logLevel = "info"
     public var maxTokenBytes = TokenVerifier.defaultMaxTokenBytes
     public var issuers: [IssuerConfiguration] = []
+    /// The policy bundle directory; without it the broker verifies tokens but binds no tenant.
+    public var policiesDirectory: String?
+    /// This broker's region; tenants whose residency excludes it are denied.
+    public var region: String?
 
     public init() {}
 
@@ -34,7 +38,9 @@ public struct LessorConfiguration: Sendable {
         -> LessorConfiguration
     {
         let root = try ConfigNode.load(yaml: yaml, file: file)
-        let members = try root.mapping(allowed: ["server", "log_level", "max_token_bytes", "issuers"])
+        let members = try root.mapping(allowed: [
+            "server", "log_level", "max_token_bytes", "issuers", "policies", "region",
+        ])
         var configuration = LessorConfiguration()
         let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
         if let server = members["server"] {
@@ -56,6 +62,8 @@ public struct LessorConfiguration: Sendable {
             guard levels.contains(value) else { throw level.error("must be one of \(levels.joined(separator: ", "))") }
             configuration.logLevel = value
         }
+        if let policies = members["policies"] { configuration.policiesDirectory = resolve(try policies.string()) }
+        if let region = members["region"] { configuration.region = try region.string() }
         if let limit = members["max_token_bytes"] {
             configuration.maxTokenBytes = try limit.int(in: 1024...(1 << 20))
         }

@@ -1,6 +1,7 @@
 public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+public import LessorCore
 public import LessorIdentity
 public import Logging
 import NIOCore
@@ -18,18 +19,19 @@ public enum BrokerServer {
     }
 
     public static func router(
-        verifier: TokenVerifier, developmentIssuer: DevelopmentIssuerController? = nil
+        verifier: TokenVerifier, policies: PolicyBundleStore? = nil,
+        developmentIssuer: DevelopmentIssuerController? = nil
     ) -> Router<LessorRequestContext> {
         let router = Router(context: LessorRequestContext.self)
-        HealthController(verifier: verifier).addRoutes(to: router)
-        IdentityController(verifier: verifier).addRoutes(to: router)
+        HealthController(verifier: verifier, policies: policies).addRoutes(to: router)
+        IdentityController(verifier: verifier, policies: policies).addRoutes(to: router)
         developmentIssuer?.addRoutes(to: router)
         return router
     }
 
     public static func application(
-        verifier: TokenVerifier, host: String, port: Int, tls: TLSFiles?, logger: Logger,
-        developmentIssuer: DevelopmentIssuerController? = nil,
+        verifier: TokenVerifier, policies: PolicyBundleStore?, host: String, port: Int, tls: TLSFiles?,
+        logger: Logger, developmentIssuer: DevelopmentIssuerController? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let server: HTTPServerBuilder
@@ -39,7 +41,8 @@ public enum BrokerServer {
             server = .http1()
         }
         return Application(
-            router: router(verifier: verifier, developmentIssuer: developmentIssuer), server: server,
+            router: router(verifier: verifier, policies: policies, developmentIssuer: developmentIssuer),
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "lessor"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)

@@ -1,14 +1,17 @@
 import Foundation
 public import Hummingbird
+public import LessorCore
 public import LessorIdentity
 
 /// `GET /v1/health` (the process answers) and `GET /v1/ready` (it can do its work: every issuer's
 /// keys are being served).
 public struct HealthController: Sendable {
     let verifier: TokenVerifier
+    let policies: PolicyBundleStore?
 
-    public init(verifier: TokenVerifier) {
+    public init(verifier: TokenVerifier, policies: PolicyBundleStore?) {
         self.verifier = verifier
+        self.policies = policies
     }
 
     public func addRoutes(to router: Router<LessorRequestContext>) {
@@ -19,8 +22,15 @@ public struct HealthController: Sendable {
     @Sendable func ready(request: Request, context: LessorRequestContext) async throws -> Response {
         let issuers = await verifier.status()
         let ready = issuers.allSatisfy(\.isServing)
+        let policy = policies.map { store in
+            let status = store.status
+            return ReadyBody.Policy(
+                state: status.lastFailure == nil ? "loaded" : "reload_refused", digest: status.digest,
+                commit: status.commit, loadedAt: status.loadedAt, lastFailure: status.lastFailure,
+                lastFailureAt: status.lastFailureAt)
+        }
         let body = ReadyBody(
-            status: ready ? "ready" : "not_ready",
+            status: ready ? "ready" : "not_ready", policy: policy,
             issuers: issuers.map {
                 .init(
                     issuer: $0.issuer, state: $0.state.rawValue, keys: $0.keyIDs.count, lastSuccess: $0.lastSuccess,
@@ -44,7 +54,23 @@ public struct HealthController: Sendable {
                 case lastError = "last_error"
             }
         }
+        /// A refused reload is shown but does not fail readiness: the previous bundle still serves.
+        struct Policy: Encodable {
+            let state: String
+            let digest: String
+            let commit: String?
+            let loadedAt: Date
+            let lastFailure: String?
+            let lastFailureAt: Date?
+            enum CodingKeys: String, CodingKey {
+                case state, digest, commit
+                case loadedAt = "loaded_at"
+                case lastFailure = "last_failure"
+                case lastFailureAt = "last_failure_at"
+            }
+        }
         let status: String
+        let policy: Policy?
         let issuers: [Issuer]
     }
 }

@@ -1,15 +1,17 @@
 import Foundation
 public import Hummingbird
-import LessorCore
+public import LessorCore
 public import LessorIdentity
 import Logging
 
 /// `POST /v1/whoami`: who the bearer token says the caller is, once verified.
 public struct IdentityController: Sendable {
     let verifier: TokenVerifier
+    let policies: PolicyBundleStore?
 
-    public init(verifier: TokenVerifier) {
+    public init(verifier: TokenVerifier, policies: PolicyBundleStore?) {
         self.verifier = verifier
+        self.policies = policies
     }
 
     public func addRoutes(to router: Router<LessorRequestContext>) {
@@ -25,7 +27,8 @@ public struct IdentityController: Sendable {
                 "whoami refused", metadata: ["request_id": "\(context.requestID)", "code": "\(error.code)"])
             throw APIError(error, requestID: context.requestID)
         }
-        return try JSONCoding.response(WhoAmIBody(identity, requestID: context.requestID))
+        let binding = policies.map { BindingBody($0.current.bind(identity)) }
+        return try JSONCoding.response(WhoAmIBody(identity, binding: binding, requestID: context.requestID))
     }
 }
 
@@ -49,17 +52,19 @@ struct WhoAmIBody: Encodable {
     let keyID: String?
     let algorithm: String
     let kubernetes: Kubernetes?
+    let binding: BindingBody?
     let requestID: String
 
     enum CodingKeys: String, CodingKey {
-        case issuer, subject, audiences, algorithm, kubernetes
+        case issuer, subject, audiences, algorithm, kubernetes, binding
         case expiresAt = "expires_at"
         case issuedAt = "issued_at"
         case keyID = "kid"
         case requestID = "request_id"
     }
 
-    init(_ identity: VerifiedIdentity, requestID: String) {
+    init(_ identity: VerifiedIdentity, binding: BindingBody?, requestID: String) {
+        self.binding = binding
         issuer = identity.issuer
         subject = identity.subject
         audiences = identity.audiences
@@ -71,5 +76,33 @@ struct WhoAmIBody: Encodable {
             Kubernetes(namespace: $0.namespace, serviceAccount: $0.serviceAccount, pod: $0.pod, node: $0.node)
         }
         self.requestID = requestID
+    }
+}
+
+/// Which binding and tenant the identity acts for, or why none.
+struct BindingBody: Encodable {
+    let name: String?
+    let tenant: String?
+    let tenantClass: String?
+    let globalRole: String?
+    let reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, tenant, reason
+        case tenantClass = "tenant_class"
+        case globalRole = "global_role"
+    }
+
+    init(_ binding: PolicyBundle.Binding) {
+        switch binding {
+        case .tenant(let binding, let tenant, let tenantClass):
+            (name, self.tenant, self.tenantClass, globalRole, reason) = (
+                binding.name, tenant.id, tenantClass.name, nil, nil
+            )
+        case .global(let binding, let role):
+            (name, tenant, tenantClass, globalRole, reason) = (binding.name, nil, nil, role.rawValue, nil)
+        case .none(let why, let binding):
+            (name, tenant, tenantClass, globalRole, reason) = (binding, nil, nil, nil, why)
+        }
     }
 }

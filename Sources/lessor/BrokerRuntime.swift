@@ -22,8 +22,18 @@ enum BrokerRuntime {
             configurations: configuration.issuers, logger: logger, maxTokenBytes: configuration.maxTokenBytes)
     }
 
+    /// The policy bundle named by the configuration, validated; start-up stops on any issue.
+    static func loadPolicies(_ configuration: LessorConfiguration) throws -> PolicyBundleStore? {
+        guard let directory = configuration.policiesDirectory else { return nil }
+        do {
+            return PolicyBundleStore(try PolicyBundleLoader.load(directory: directory))
+        } catch {
+            throw ValidationError("policies: \(directory) is invalid:\n\(error.description)")
+        }
+    }
+
     static func run(
-        _ configuration: LessorConfiguration, verifier: TokenVerifier, logger: Logger,
+        _ configuration: LessorConfiguration, verifier: TokenVerifier, policies: PolicyBundleStore?, logger: Logger,
         developmentIssuer: DevelopmentIssuerController? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
@@ -31,7 +41,8 @@ enum BrokerRuntime {
             BrokerServer.TLSFiles(certificateChainPath: $0, privateKeyPath: configuration.server.tlsPrivateKey ?? "")
         }
         let app = try BrokerServer.application(
-            verifier: verifier, host: configuration.server.host, port: configuration.server.port, tls: tls,
+            verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
+            tls: tls,
             logger: logger, developmentIssuer: developmentIssuer, onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)
         let group = ServiceGroup(

@@ -70,7 +70,7 @@ struct DevCommand: AsyncParsableCommand {
 
             """
         try await BrokerRuntime.run(
-            configuration, verifier: verifier, logger: logger,
+            configuration, verifier: verifier, policies: nil, logger: logger,
             developmentIssuer: DevelopmentIssuerController(issuer: issuerURL, keys: jwks),
             onServerRunning: { _ in print(banner) })
     }

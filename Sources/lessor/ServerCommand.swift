@@ -20,10 +20,13 @@ struct ServerCommand: AsyncParsableCommand {
             configuration = try LessorConfiguration.load(path: config)
             if checkConfig {
                 _ = try BrokerRuntime.makeVerifier(configuration, logger: BrokerRuntime.makeLogger(level: "error"))
-                print("configuration OK: \(configuration.issuers.count) issuer(s)")
+                let policies = try BrokerRuntime.loadPolicies(configuration)
+                print(
+                    "configuration OK: \(configuration.issuers.count) issuer(s), policies \(policies.map { "digest \($0.status.digest)" } ?? "not configured")"
+                )
                 return
             }
-        } catch {
+        } catch let error as LessorError {
             throw error.exit
         }
         let logger = BrokerRuntime.makeLogger(level: configuration.logLevel)
@@ -39,6 +42,7 @@ struct ServerCommand: AsyncParsableCommand {
                 "address": "\(configuration.server.host):\(configuration.server.port)",
                 "tls": "\(configuration.server.tlsCertificateChain != nil)",
             ])
-        try await BrokerRuntime.run(configuration, verifier: verifier, logger: logger)
+        let policies = try BrokerRuntime.loadPolicies(configuration)
+        try await BrokerRuntime.run(configuration, verifier: verifier, policies: policies, logger: logger)
     }
 }

@@ -48,6 +48,65 @@ struct BrokerServerTests {
         }
     }
 
+    @Test("whoami answers the binding and tenant, or why there is none")
+    func whoamiAnswersBinding() async throws {
+        try await TestIssuer.with(clock: clock) { issuer in
+            let store = PolicyBundleStore(try Self.bundle(issuer: issuer.url))
+            let app = Application(router: BrokerServer.router(verifier: try verifier(for: issuer), policies: store))
+            let bound = try issuer.mint(issuer.claims(namespace: "tenant-acme", serviceAccount: "app-web"))
+            let unbound = try issuer.mint(issuer.claims(namespace: "tenant-umbrella", serviceAccount: "app-web"))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(bound)"])
+                {
+                    #expect($0.status == .ok)
+                    let binding = json($0.body)["binding"]
+                    #expect(binding?["name"] == .string("apps"))
+                    #expect(binding?["tenant"] == .string("acme"))
+                    #expect(binding?["tenant_class"] == .string("basic"))
+                }
+                try await client.execute(
+                    uri: "/v1/whoami", method: .post, headers: [.authorization: "Bearer \(unbound)"]
+                ) {
+                    #expect($0.status == .ok)
+                    let binding = json($0.body)["binding"]
+                    #expect(binding?["tenant"] == nil)
+                    #expect(binding?["reason"]?.stringValue?.contains("not declared") == true)
+                }
+                try await client.execute(uri: "/v1/ready", method: .get) {
+                    #expect(json($0.body)["policy"]?["state"] == .string("loaded"))
+                    #expect(json($0.body)["policy"]?["digest"] == .string(store.status.digest))
+                }
+            }
+        }
+    }
+
+    static func bundle(issuer: String) throws -> PolicyBundle {
+        let location = SourceLocation(file: "test", line: 1)
+        let basic = TenantClass(
+            name: "basic", defaultTTL: .seconds(900), maxTTL: .seconds(3600), engines: ["token"],
+            residency: ["eu-west-1"],
+            auditRetentionDays: 30, requestsPerSecond: 5, burst: 10, maxLeases: 10, isolation: .pooled,
+            location: location)
+        let path = try PathPattern.parse("token/audiences/*", global: false).get()
+        let policy = Policy(
+            name: "app", scope: .tenant,
+            rules: [Policy.Rule(path: path, capabilities: [.read], maxTTL: nil, location: location)], location: location
+        )
+        let binding = RoleBinding(
+            name: "apps", issuer: issuer, audiences: [],
+            boundClaims: [ClaimPath("kubernetes.io.namespace"): [ClaimGlob("tenant-*")]],
+            tenant: .template(claim: ClaimPath("kubernetes.io.namespace"), template: "tenant-{tenant}"),
+            policies: ["app"],
+            maxTokenAge: nil, location: location)
+        return try PolicyBundle.validate(
+            classes: [basic],
+            tenants: [
+                TenantDeclaration(id: "acme", className: "basic", residency: nil, policies: [], location: location)
+            ],
+            bindings: [binding], policies: [policy], digest: "test-digest", commit: nil
+        ).get()
+    }
+
     @Test("whoami without a bearer token is 401 unauthenticated")
     func whoamiWithoutToken() async throws {
         try await TestIssuer.with(clock: clock) { issuer in

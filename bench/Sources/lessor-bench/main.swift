@@ -1,4 +1,4 @@
-/// `lessor-bench MODE [--seconds S]`. Modes: `verify` (token verification). Every mode runs off
+/// `lessor-bench MODE [--seconds S]`. Modes: `verify` (token verification), `policy` (decisions with 10 and 10,000 tenants). Every mode runs off
 /// the main actor, as request handlers do.
 let arguments = CommandLine.arguments
 let mode = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "verify"
@@ -7,6 +7,10 @@ let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$
 switch mode {
 case "verify":
     try await Task.detached { try await VerifyBenchmark.run(seconds: seconds) }.value
+case "policy":
+    try await Task.detached { try await PolicyBenchmark.run(seconds: seconds) }.value
+case "audit":
+    try await Task.detached { try await AuditBenchmark.run(seconds: seconds) }.value
 default:
-    fatalError("unknown mode \(mode); use verify")
+    fatalError("unknown mode \(mode); use verify or policy")
 }
