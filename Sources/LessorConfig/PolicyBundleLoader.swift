@@ -40,16 +40,21 @@ public enum PolicyBundleLoader {
         }
     }
 
-    /// Relative paths of every `.yaml`/`.yml` file below `directory`, sorted.
+    /// Relative paths of every `.yaml`/`.yml` file below `directory`, sorted. The directory may be a
+    /// symlink (git-sync publishes one). Hidden entries are skipped: `.git`, `.github`, editors' files,
+    /// and the `..data` and `..<timestamp>` directories a Kubernetes ConfigMap mount keeps beside its
+    /// symlinked files, which would otherwise load every file twice.
     static func yamlFiles(in directory: String) throws(PolicyIssues) -> [String] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-            let enumerator = FileManager.default.enumerator(atPath: directory)
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue,
+            let enumerator = FileManager.default.enumerator(atPath: root)
         else {
             throw PolicyIssues([PolicyIssue(SourceLocation(file: directory, line: 0), "not a readable directory")])
         }
         var files: [String] = []
         while let path = enumerator.nextObject() as? String {
+            if path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
             if path.hasSuffix(".yaml") || path.hasSuffix(".yml") { files.append(path) }
         }
         return files.sorted()

@@ -35,33 +35,39 @@ struct BindingIndex: Sendable {
     }
 
     /// Indices of bindings that may match; each still has to be checked with `matches`.
+    /// Each index appears once, even when several of the identity's values (an array claim) select one binding.
     func candidates(for identity: VerifiedIdentity) -> [Int] {
         guard let index = issuers[identity.issuer] else { return [] }
         guard let key = index.key else { return index.unindexed }
         var result = index.unindexed
         for value in key.values(in: identity.claims) {
-            if let found = index.byValue[value] { result.append(contentsOf: found) }
+            for found in index.byValue[value] ?? [] where !result.contains(found) { result.append(found) }
         }
         return result
     }
 
     /// Pairs of bindings that share an issuer and could both match one identity on the indexed
-    /// claim; only these need the full overlap test.
+    /// claim; only these need the full overlap test. Each pair appears once, lower index first, and never a binding
+    /// with itself (one that lists a literal twice, or shares several literals with another, lands in a bucket twice).
     func overlapCandidates() -> [(Int, Int)] {
-        var pairs: [(Int, Int)] = []
+        var pairs: Set<[Int]> = []
         for index in issuers.values {
             let buckets = index.byValue.values
             for bucket in buckets {
                 for i in 0..<bucket.count {
-                    for j in (i + 1)..<bucket.count { pairs.append((bucket[i], bucket[j])) }
+                    for j in (i + 1)..<bucket.count where bucket[i] != bucket[j] {
+                        pairs.insert([min(bucket[i], bucket[j]), max(bucket[i], bucket[j])])
+                    }
                 }
             }
             let indexed = Set(buckets.joined())
             for (position, loose) in index.unindexed.enumerated() {
-                for other in index.unindexed[(position + 1)...] { pairs.append((loose, other)) }
-                for other in indexed { pairs.append((loose, other)) }
+                for other in index.unindexed[(position + 1)...] {
+                    pairs.insert([min(loose, other), max(loose, other)])
+                }
+                for other in indexed { pairs.insert([min(loose, other), max(loose, other)]) }
             }
         }
-        return pairs
+        return pairs.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { ($0[0], $0[1]) }
     }
 }

@@ -62,7 +62,9 @@ extension PolicyBundle {
     public func decide(identity: VerifiedIdentity, request: PolicyRequest, region: String? = nil) -> PolicyDecision {
         switch bind(identity) {
         case .none(let reason, let binding):
-            return decision(.deny, reason, binding: binding)
+            // Rare (a binding matched but refused the token or its tenant): the only path that looks a binding up.
+            let global = binding.map { name in bindings.first { $0.name == name }?.isGlobal ?? false } ?? false
+            return decision(.deny, reason, binding: binding, global: global)
         case .global(let binding, let role):
             let rules = matchingRules(binding.policies, request: request, identity: identity)
             return verdict(
@@ -74,6 +76,13 @@ extension PolicyBundle {
                 return decision(
                     .deny,
                     "tenant \(tenant.id) must stay in \(residency.joined(separator: ", ")); this broker runs in \(region)",
+                    binding: binding.name, tenant: tenant.id, tenantClass: tenantClass.name)
+            }
+            // Reserved roots address broker-wide state, never a tenant's own paths: no tenant binding reaches them,
+            // whatever a rule's glob or template or a class's engine list says.
+            guard !RequestPath.reservedRoots.contains(request.path.engine) else {
+                return decision(
+                    .deny, "'\(request.path.engine)/…' is broker-wide state; only admin and auditor bindings reach it",
                     binding: binding.name, tenant: tenant.id, tenantClass: tenantClass.name)
             }
             guard tenantClass.engines.contains(request.path.engine) else {
@@ -113,13 +122,15 @@ extension PolicyBundle {
         if let denying = rules.first(where: { $0.rule.capabilities.contains(.deny) }) {
             return decision(
                 .deny, "\(prefix): denied by policy \(denying.policy) rule '\(denying.rule.path.text)' (deny wins)",
-                binding: binding.name, tenant: tenant?.id, tenantClass: tenantClass?.name, matched: matched)
+                binding: binding.name, tenant: tenant?.id, tenantClass: tenantClass?.name, matched: matched,
+                global: binding.isGlobal)
         }
         let granting = rules.filter { $0.rule.capabilities.contains(request.capability) }
         guard !granting.isEmpty else {
             return decision(
                 .deny, "\(prefix): no rule grants \(request.capability.rawValue) on \(request.path)",
-                binding: binding.name, tenant: tenant?.id, tenantClass: tenantClass?.name, matched: matched)
+                binding: binding.name, tenant: tenant?.id, tenantClass: tenantClass?.name, matched: matched,
+                global: binding.isGlobal)
         }
         var ttl = request.requestedTTL
         var limitedBy = request.requestedTTL == nil ? nil : "requested"
@@ -144,7 +155,7 @@ extension PolicyBundle {
             .allow,
             "\(prefix): \(request.capability.rawValue) on \(request.path) granted by \(granting.map(\.policy).joined(separator: ", "))",
             binding: binding.name, tenant: tenant?.id, tenantClass: tenantClass?.name, matched: matched, ttl: ttl,
-            limitedBy: limitedBy, global: tenant == nil)
+            limitedBy: limitedBy, global: binding.isGlobal)
     }
 
     private func decision(
@@ -154,8 +165,7 @@ extension PolicyBundle {
     ) -> PolicyDecision {
         PolicyDecision(
             outcome: outcome, reason: reason, tenant: tenant, binding: binding, tenantClass: tenantClass,
-            globalScope: global
-                || (binding.map { name in bindings.first { $0.name == name }?.isGlobal ?? false } ?? false),
+            globalScope: global,
             matchedRules: matched, effectiveTTL: outcome == .allow ? ttl : nil,
             ttlLimitedBy: outcome == .allow ? limitedBy : nil,
             bundleDigest: digest, bundleCommit: commit)

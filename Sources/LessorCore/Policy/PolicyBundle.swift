@@ -34,6 +34,11 @@ public struct PolicyBundle: Sendable {
                 issues.append(
                     .init(tenant.location, "tenant id '\(tenant.id)' must be a DNS label (a-z, 0-9, '-', at most 63)"))
             }
+            for name in tenant.policies {
+                checkPolicy(
+                    name, scope: .tenant, owner: "tenant \(tenant.id)", at: tenant.location, in: policyByName,
+                    issues: &issues)
+            }
             guard let tenantClass = classByName[tenant.className] else {
                 issues.append(
                     .init(
@@ -48,11 +53,6 @@ public struct PolicyBundle: Sendable {
                         tenant.location,
                         "tenant \(tenant.id): residency \(residency) is outside class \(tenantClass.name)'s \(tenantClass.residency)"
                     ))
-            }
-            for name in tenant.policies {
-                checkPolicy(
-                    name, scope: .tenant, owner: "tenant \(tenant.id)", at: tenant.location, in: policyByName,
-                    issues: &issues)
             }
         }
         for binding in bindings {

@@ -55,13 +55,12 @@ public struct RoleBinding: Sendable, Hashable {
         return true
     }
 
-    /// True when one identity could match both bindings: same issuer, audiences that can meet, and
-    /// for every claim either binding constrains, patterns that can both match one value.
+    /// True when one identity could match both bindings: same issuer, and for every claim both
+    /// bindings constrain, patterns that can both match one value. Audiences never separate two
+    /// bindings: a workload chooses the audiences of the tokens it requests, and one token may carry
+    /// several.
     public func overlaps(_ other: RoleBinding) -> Bool {
         guard issuer == other.issuer else { return false }
-        if !audiences.isEmpty, !other.audiences.isEmpty, Set(audiences).isDisjoint(with: other.audiences) {
-            return false
-        }
         for (claim, globs) in boundClaims {
             guard let theirs = other.boundClaims[claim] else { continue }
             guard globs.contains(where: { mine in theirs.contains { mine.intersects($0) } }) else { return false }
