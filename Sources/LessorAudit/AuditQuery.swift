@@ -2,7 +2,9 @@ public import LessorCore
 
 /// A streaming filter over log files. Lines are tested on their bytes first (canonical form
 /// makes `"tenant_id":"acme"` and the fixed-width time exact substrings), and only candidates
-/// are parsed, so a query reads a large log at close to disk speed.
+/// are parsed, so a query reads a large log at close to disk speed. Record times never go back,
+/// so with `since` whole segments that end before it are skipped (a segment ends where the next
+/// one starts), and with `until` reading stops at the first later record.
 public struct AuditQuery: Sendable {
     public var tenantID: String?
     /// Inclusive lower bound, a prefix accepted by `AuditTimestamp.bound`.
@@ -28,15 +30,20 @@ public struct AuditQuery: Sendable {
     /// Calls `emit` with each matching line (without newline), in log order.
     public func run(files: [String], emit: (ArraySlice<UInt8>) throws(LessorError) -> Void) throws(LessorError) {
         let tenantNeedle = tenantID.map { needle(key: "tenant_id", value: $0) }
-        for path in files {
+        for (index, path) in files.enumerated() {
+            if let since, index + 1 < files.count, let next = try firstTime(files[index + 1]),
+                next.lexicographicallyPrecedes(since.utf8)
+            {
+                continue
+            }
             var reader = try AuditLineReader(path: path)
             while let (line, _) = try reader.next() {
-                if let tenantNeedle, !contains(line, tenantNeedle) { continue }
                 if since != nil || until != nil {
                     guard let time = timeText(line) else { continue }
+                    if let until, !time.lexicographicallyPrecedes(until.utf8) { return }
                     if let since, time.lexicographicallyPrecedes(since.utf8) { continue }
-                    if let until, !time.lexicographicallyPrecedes(until.utf8) { continue }
                 }
+                if let tenantNeedle, !contains(line, tenantNeedle) { continue }
                 if !events.isEmpty || subject != nil || tenantID != nil {
                     guard let object = try? JSONParser.parse(Array(line)).objectValue else { continue }
                     if let tenantID, object["tenant_id"]?.stringValue != tenantID { continue }
@@ -52,6 +59,11 @@ public struct AuditQuery: Sendable {
                 try emit(line)
             }
         }
+    }
+
+    private func firstTime(_ path: String) throws(LessorError) -> [UInt8]? {
+        var reader = try AuditLineReader(path: path)
+        return try reader.next().flatMap { timeText($0.line) }.map(Array.init)
     }
 
     private func needle(key: String, value: String) -> [UInt8] {

@@ -25,6 +25,11 @@ final class AuditWriter: @unchecked Sendable {
     private var lastCheckpoint: AuditReceipt?
     private var lastCheckpointAt = Date()
     private var batch: [UInt8] = []
+    /// Requests in the last batch, and how long writing it took: the next batch waits a fraction
+    /// of that time for as many requests (see `AuditWriterQueue.take`).
+    private var lastBatchRequests = 0
+    private var lastWriteSeconds: TimeInterval = 0
+    private static let maxGatherDelay: TimeInterval = 0.002
 
     init(
         shared: AuditWriterQueue, devices: [any AuditDevice], chain: AuditChain,
@@ -44,7 +49,10 @@ final class AuditWriter: @unchecked Sendable {
     func run() {
         while true {
             let deadline = chain.recordsSinceCheckpoint > 0 ? lastCheckpointAt.addingTimeInterval(interval) : nil
-            let (requests, closing) = shared.take(deadline: deadline)
+            let (requests, closing) = shared.take(
+                deadline: deadline, gather: lastBatchRequests,
+                gatherDelay: min(lastWriteSeconds / 2, Self.maxGatherDelay))
+            lastBatchRequests = requests.count
             let due = deadline.map { Date() >= $0 } ?? false
             process(requests, checkpointNow: closing || due)
             if closing {
@@ -90,6 +98,7 @@ final class AuditWriter: @unchecked Sendable {
 
         var recorded = 0
         var failures: [String] = []
+        let writeStarted = ContinuousClock.now
         for index in slots.indices where slots[index].canRetry {
             do {
                 if rotating.contains(index) {
@@ -124,6 +133,8 @@ final class AuditWriter: @unchecked Sendable {
             return
         }
         chain.commit()
+        let writeTime = (ContinuousClock.now - writeStarted).components
+        lastWriteSeconds = Double(writeTime.seconds) + Double(writeTime.attoseconds) / 1e18
         for index in slots.indices where slots[index].state == .failed && slots[index].canRetry {
             slots[index].canRetry = false
             slots[index].lastError = (slots[index].lastError ?? "") + "; missed sequence \(firstSequence) onwards"

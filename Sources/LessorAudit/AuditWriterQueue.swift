@@ -23,6 +23,8 @@ final class AuditWriterQueue: @unchecked Sendable {
     private var closed = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private var snapshot: AuditHealth
+    /// While the writer gathers a batch, it wants to be woken only once this many requests wait.
+    private var gatherTarget = 0
 
     init(deviceNames: [String], lastSequence: Int) {
         snapshot = AuditHealth(
@@ -38,7 +40,7 @@ final class AuditWriterQueue: @unchecked Sendable {
             return
         }
         requests.append(request)
-        condition.signal()
+        if requests.count == 1 || requests.count >= gatherTarget { condition.signal() }
         condition.unlock()
     }
 
@@ -55,9 +57,12 @@ final class AuditWriterQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits for requests, a close request, or `deadline`. Returns the requests taken (possibly
-    /// none, on time-out) and whether the log is closing; when closing, later requests are refused.
-    func take(deadline: Date?) -> (requests: [Request], closing: Bool) {
+    /// Waits for requests, a close request, or `deadline`. Once requests arrive, waits at most
+    /// `gatherDelay` more for `gather` of them, so that writers just released by the last batch
+    /// join the next one instead of each waiting a whole sync. Returns the requests taken
+    /// (possibly none, on time-out) and whether the log is closing; when closing, later requests
+    /// are refused.
+    func take(deadline: Date?, gather: Int, gatherDelay: TimeInterval) -> (requests: [Request], closing: Bool) {
         condition.lock()
         defer { condition.unlock() }
         while requests.isEmpty && !closeRequested {
@@ -66,6 +71,14 @@ final class AuditWriterQueue: @unchecked Sendable {
             } else {
                 condition.wait()
             }
+        }
+        if !requests.isEmpty && requests.count < gather && gatherDelay > 0 {
+            gatherTarget = gather
+            let until = Date(timeIntervalSinceNow: gatherDelay)
+            while requests.count < gather && !closeRequested {
+                if !condition.wait(until: until) { break }
+            }
+            gatherTarget = 0
         }
         let taken = requests
         requests.removeAll(keepingCapacity: true)

@@ -13,12 +13,16 @@ public struct PolicyReloader: Service {
     let store: PolicyBundleStore
     let interval: Duration
     let logger: Logger
+    /// Taken at construction, right after the serving bundle was loaded, so a change made before
+    /// `run` starts polling is still noticed.
+    let initialFingerprint: [String: String]
 
     public init(directory: String, store: PolicyBundleStore, interval: Duration = .seconds(2), logger: Logger) {
         self.directory = directory
         self.store = store
         self.interval = interval
         self.logger = logger
+        initialFingerprint = Self.fingerprint(of: directory)
     }
 
     public func run() async throws {
@@ -31,7 +35,7 @@ public struct PolicyReloader: Service {
                 }
             }
             group.addTask {
-                var fingerprint = Self.fingerprint(of: directory)
+                var fingerprint = initialFingerprint
                 while !Task.isCancelledOrShuttingDown {
                     try await Task.sleep(for: interval)
                     let current = Self.fingerprint(of: directory)

@@ -38,10 +38,6 @@ public struct APIError: HTTPResponseError {
             let code: String
             let message: String
             let requestID: String
-            enum CodingKeys: String, CodingKey {
-                case code, message
-                case requestID = "request_id"
-            }
         }
         let error: Detail
     }

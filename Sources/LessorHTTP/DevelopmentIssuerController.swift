@@ -15,20 +15,15 @@ public struct DevelopmentIssuerController: Sendable {
 
     public func addRoutes(to router: Router<LessorRequestContext>) {
         let discovery = DiscoveryBody(
-            issuer: issuer, jwksURI: issuer + "/openid/v1/jwks",
-            algorithms: Array(Set(keys.keys.compactMap(\.alg))).sorted())
+            issuer: issuer, jwksUri: issuer + "/openid/v1/jwks",
+            idTokenSigningAlgValuesSupported: Array(Set(keys.keys.compactMap(\.alg))).sorted())
         router.get("dev-issuer/.well-known/openid-configuration") { _, _ in try JSONCoding.response(discovery) }
         router.get("dev-issuer/openid/v1/jwks") { [keys] _, _ in try JSONCoding.response(keys) }
     }
 
     struct DiscoveryBody: Encodable {
         let issuer: String
-        let jwksURI: String
-        let algorithms: [String]
-        enum CodingKeys: String, CodingKey {
-            case issuer
-            case jwksURI = "jwks_uri"
-            case algorithms = "id_token_signing_alg_values_supported"
-        }
+        let jwksUri: String
+        let idTokenSigningAlgValuesSupported: [String]
     }
 }

@@ -47,12 +47,6 @@ public struct HealthController: Sendable {
             let lastSuccess: Date?
             let expiresAt: Date?
             let lastError: String?
-            enum CodingKeys: String, CodingKey {
-                case issuer, state, keys
-                case lastSuccess = "last_success"
-                case expiresAt = "expires_at"
-                case lastError = "last_error"
-            }
         }
         /// A refused reload is shown but does not fail readiness: the previous bundle still serves.
         struct Policy: Encodable {
@@ -62,12 +56,6 @@ public struct HealthController: Sendable {
             let loadedAt: Date
             let lastFailure: String?
             let lastFailureAt: Date?
-            enum CodingKeys: String, CodingKey {
-                case state, digest, commit
-                case loadedAt = "loaded_at"
-                case lastFailure = "last_failure"
-                case lastFailureAt = "last_failure_at"
-            }
         }
         let status: String
         let policy: Policy?

@@ -38,10 +38,6 @@ struct WhoAmIBody: Encodable {
         let serviceAccount: KubernetesIdentity.ObjectReference
         let pod: KubernetesIdentity.ObjectReference?
         let node: KubernetesIdentity.ObjectReference?
-        enum CodingKeys: String, CodingKey {
-            case namespace, pod, node
-            case serviceAccount = "service_account"
-        }
     }
 
     let issuer: String
@@ -49,19 +45,11 @@ struct WhoAmIBody: Encodable {
     let audiences: [String]
     let expiresAt: Date
     let issuedAt: Date?
-    let keyID: String?
+    let kid: String?
     let algorithm: String
     let kubernetes: Kubernetes?
     let binding: BindingBody?
     let requestID: String
-
-    enum CodingKeys: String, CodingKey {
-        case issuer, subject, audiences, algorithm, kubernetes, binding
-        case expiresAt = "expires_at"
-        case issuedAt = "issued_at"
-        case keyID = "kid"
-        case requestID = "request_id"
-    }
 
     init(_ identity: VerifiedIdentity, binding: BindingBody?, requestID: String) {
         self.binding = binding
@@ -70,7 +58,7 @@ struct WhoAmIBody: Encodable {
         audiences = identity.audiences
         expiresAt = identity.expiresAt
         issuedAt = identity.issuedAt
-        keyID = identity.keyID
+        kid = identity.keyID
         algorithm = identity.algorithm
         kubernetes = identity.kubernetes.map {
             Kubernetes(namespace: $0.namespace, serviceAccount: $0.serviceAccount, pod: $0.pod, node: $0.node)
@@ -86,12 +74,6 @@ struct BindingBody: Encodable {
     let tenantClass: String?
     let globalRole: String?
     let reason: String?
-
-    enum CodingKeys: String, CodingKey {
-        case name, tenant, reason
-        case tenantClass = "tenant_class"
-        case globalRole = "global_role"
-    }
 
     init(_ binding: PolicyBundle.Binding) {
         switch binding {

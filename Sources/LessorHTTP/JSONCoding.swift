@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
 
-/// JSON for response bodies: sorted keys, ISO 8601 dates.
+/// JSON for response bodies: snake_case keys derived from the property names, sorted keys, ISO 8601 dates.
 enum JSONCoding {
     static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return Array(try encoder.encode(value))
     }
 

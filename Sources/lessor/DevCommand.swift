@@ -72,6 +72,11 @@ struct DevCommand: AsyncParsableCommand {
         try await BrokerRuntime.run(
             configuration, verifier: verifier, policies: nil, logger: logger,
             developmentIssuer: DevelopmentIssuerController(issuer: issuerURL, keys: jwks),
-            onServerRunning: { _ in print(banner) })
+            onServerRunning: { _ in
+                // The issuer is served by this very server: load its keys now that it listens, so the
+                // first exchange does not meet the failed start-up fetch's retry interval.
+                for cache in verifier.keySets { await cache.refresh() }
+                print(banner)
+            })
     }
 }

@@ -24,6 +24,27 @@ struct AuditQueryTests {
         #expect(try run(AuditQuery(since: "2000-01-01"), fixture).count == 16)
     }
 
+    @Test("A time window skips segments that end before it and stops after it, across segments")
+    func timeWindowAcrossSegments() async throws {
+        let fixture = try AuditFixture()
+        defer { fixture.cleanUp() }
+        let log = try fixture.open(fixture.configuration(checkpointEvery: 4, maxSegmentBytes: 4096))
+        for index in 0..<30 { _ = try await log.append(AuditFixture.grant(tenant: "acme", index: index)) }
+        await log.close()
+        let all = try run(AuditQuery(), fixture)
+        let times = try all.map { line in
+            guard case .success(let (record, _)) = AuditLine.open(Array(line.utf8)[...]) else {
+                throw LessorError(.auditInvalid, "bad line")
+            }
+            return record.time
+        }
+        let since = times[20]
+        let until = times[26]
+        let window = try run(AuditQuery(since: since, until: until), fixture)
+        #expect(window == zip(all, times).filter { $0.1 >= since && $0.1 < until }.map(\.0))
+        #expect(!window.isEmpty)
+    }
+
     @Test("Lease and token ids appear only as keyed hashes, which `hash` reproduces")
     func identifiersAreHashed() async throws {
         let fixture = try AuditFixture()

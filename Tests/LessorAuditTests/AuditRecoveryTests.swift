@@ -79,4 +79,34 @@ struct AuditRecoveryTests {
         try FileManager.default.removeItem(atPath: segments[2])
         #expect(try fixture.verify().finding?.kind == .deleted)
     }
+
+    @Test("Retention deletes old segments only once every tenant's records in them are past their class's retention")
+    func retentionPerTenant() async throws {
+        let fixture = try AuditFixture()
+        defer { fixture.cleanUp() }
+        let log = try fixture.open(fixture.configuration(checkpointEvery: 4, maxSegmentBytes: 4096))
+        for index in 0..<30 {
+            _ = try await log.append(AuditFixture.grant(tenant: index < 12 ? "shortlived" : "regulated", index: index))
+        }
+        await log.close()
+        let segments = try fixture.segments()
+        let regulatedBefore = try segments.flatMap { try AuditFixture.lines($0) }
+            .filter { $0.contains(#""tenant_id":"regulated""#) }
+        let later = Date().addingTimeInterval(3600)
+        let keepAll = AuditRetention(
+            tenants: ["shortlived": .seconds(60), "regulated": .seconds(86_400 * 365)], defaultTenant: .seconds(86_400),
+            global: .seconds(60))
+        #expect(try keepAll.prune(directory: fixture.logDirectory, now: Date()).isEmpty)
+
+        let deleted = try keepAll.prune(directory: fixture.logDirectory, now: later)
+        #expect(!deleted.isEmpty)
+        #expect(deleted == Array(segments.prefix(deleted.count)))
+        let remaining = try fixture.segments()
+        let firstRemaining = try AuditFixture.lines(try #require(remaining.first))
+        #expect(firstRemaining.contains { $0.contains(#""tenant_id":"regulated""#) })
+        let regulatedAfter = try remaining.flatMap { try AuditFixture.lines($0) }
+            .filter { $0.contains(#""tenant_id":"regulated""#) }
+        #expect(regulatedAfter == regulatedBefore)
+        #expect(try fixture.verify().finding == nil)
+    }
 }
