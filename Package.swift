@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -69,9 +71,37 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "LessorSQLite",
+            dependencies: ["LessorCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "LessorPostgres",
+            dependencies: [
+                "LessorCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LessorEngines",
+            dependencies: [
+                "LessorCore", "LessorCrypto", "CurlClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "LessorBroker",
+            dependencies: [
+                "LessorCore", "LessorCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "LessorHTTP",
             dependencies: [
-                "LessorCore", "LessorIdentity",
+                "LessorCore", "LessorIdentity", "LessorBroker", "LessorEngines",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -84,6 +114,7 @@ let package = Package(
             name: "lessor",
             dependencies: [
                 "LessorCore", "LessorConfig", "LessorIdentity", "LessorHTTP", "LessorAudit", "LessorCrypto",
+                "LessorBroker", "LessorEngines", "LessorSQLite", "LessorPostgres", "CurlClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,6 +170,25 @@ let package = Package(
             dependencies: [
                 "LessorHTTP", "LessorCore", "LessorCrypto", "LessorIdentity", "LessorTestSupport", "CurlClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorStoreTests",
+            dependencies: [
+                "LessorSQLite", "LessorPostgres", "LessorCore", "LessorTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorEnginesTests",
+            dependencies: ["LessorEngines", "LessorCore", "LessorCrypto", "LessorTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LessorBrokerTests",
+            dependencies: [
+                "LessorBroker", "LessorCore", "LessorCrypto", "LessorEngines", "LessorSQLite", "LessorAudit",
+                "LessorTestSupport", "lessor",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -90,7 +90,7 @@ public enum PolicyBundleLoader {
     static func parseClass(_ node: ConfigNode) throws(LessorError) -> TenantClass {
         let fields = try node.mapping(allowed: [
             "name", "default_ttl", "max_ttl", "engines", "residency", "audit_retention_days", "rate_limit",
-            "max_leases", "isolation",
+            "max_leases", "isolation", "renewable",
         ])
         let name = try required(fields, "name", in: node).string()
         let rate = try required(fields, "rate_limit", in: node)
@@ -109,7 +109,7 @@ public enum PolicyBundleLoader {
             requestsPerSecond: try required(rateFields, "requests_per_second", in: rate).int(in: 1...1_000_000),
             burst: try required(rateFields, "burst", in: rate).int(in: 1...1_000_000),
             maxLeases: try required(fields, "max_leases", in: node).int(in: 1...10_000_000),
-            isolation: isolation, location: location(node))
+            isolation: isolation, renewable: try fields["renewable"]?.bool() ?? true, location: location(node))
     }
 
     static func parseTenant(_ node: ConfigNode) throws(LessorError) -> TenantDeclaration {

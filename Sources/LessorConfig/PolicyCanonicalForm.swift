@@ -36,6 +36,7 @@ enum PolicyCanonicalForm {
             "audit_retention_days": .number(Double(value.auditRetentionDays)),
             "requests_per_second": .number(Double(value.requestsPerSecond)), "burst": .number(Double(value.burst)),
             "max_leases": .number(Double(value.maxLeases)), "isolation": .string(value.isolation.rawValue),
+            "renewable": .bool(value.renewable),
         ])
     }
 

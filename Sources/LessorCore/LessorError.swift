@@ -27,6 +27,12 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case internalFailure = "internal_failure"
             case auditUnavailable = "audit_unavailable"
             case auditInvalid = "audit_invalid"
+            case permissionDenied = "permission_denied"
+            case tenantInactive = "tenant_inactive"
+            case leaseNotFound = "lease_not_found"
+            case leaseNotRenewable = "lease_not_renewable"
+            case storeUnavailable = "store_unavailable"
+            case engineFailure = "engine_failure"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -65,6 +71,18 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let auditUnavailable = Code(.auditUnavailable)
         /// An audit log, key or export that cannot be read as written: malformed, torn or tampered.
         public static let auditInvalid = Code(.auditInvalid)
+        /// The policy denies the request (or no binding matches): the reason says which rule or binding.
+        public static let permissionDenied = Code(.permissionDenied)
+        /// The caller's tenant is offboarding or offboarded: nothing is issued, renewed or listed.
+        public static let tenantInactive = Code(.tenantInactive)
+        /// No such lease for the caller's tenant; another tenant's lease answers exactly the same.
+        public static let leaseNotFound = Code(.leaseNotFound)
+        /// Renewal refused: not renewable, no longer active, or past its maximum TTL.
+        public static let leaseNotRenewable = Code(.leaseNotRenewable)
+        /// The lease store could not durably record or read state.
+        public static let storeUnavailable = Code(.storeUnavailable)
+        /// A credential engine failed to issue, renew or revoke.
+        public static let engineFailure = Code(.engineFailure)
     }
 
     public let code: Code

@@ -134,12 +134,17 @@ extension PolicyBundle {
         }
         var ttl = request.requestedTTL
         var limitedBy = request.requestedTTL == nil ? nil : "requested"
+        var maxTTL: Duration?
         if let tenantClass {
+            maxTTL = tenantClass.maxTTL
             if ttl == nil {
                 ttl = tenantClass.defaultTTL
                 limitedBy = "class default (\(tenantClass.name))"
             }
             let ruleCaps = granting.map(\.rule.maxTTL)
+            if !ruleCaps.contains(where: { $0 == nil }), let cap = ruleCaps.compactMap({ $0 }).max() {
+                maxTTL = min(cap, tenantClass.maxTTL)
+            }
             if !ruleCaps.contains(where: { $0 == nil }), let cap = ruleCaps.compactMap({ $0 }).max(), let current = ttl,
                 cap < current
             {
@@ -155,19 +160,19 @@ extension PolicyBundle {
             .allow,
             "\(prefix): \(request.capability.rawValue) on \(request.path) granted by \(granting.map(\.policy).joined(separator: ", "))",
             binding: binding.name, tenant: tenant?.id, tenantClass: tenantClass?.name, matched: matched, ttl: ttl,
-            limitedBy: limitedBy, global: binding.isGlobal)
+            limitedBy: limitedBy, maxTTL: maxTTL, global: binding.isGlobal)
     }
 
     private func decision(
         _ outcome: PolicyDecision.Outcome, _ reason: String, binding: String?, tenant: String? = nil,
         tenantClass: String? = nil, matched: [PolicyDecision.MatchedRule] = [], ttl: Duration? = nil,
-        limitedBy: String? = nil, global: Bool = false
+        limitedBy: String? = nil, maxTTL: Duration? = nil, global: Bool = false
     ) -> PolicyDecision {
         PolicyDecision(
             outcome: outcome, reason: reason, tenant: tenant, binding: binding, tenantClass: tenantClass,
             globalScope: global,
             matchedRules: matched, effectiveTTL: outcome == .allow ? ttl : nil,
-            ttlLimitedBy: outcome == .allow ? limitedBy : nil,
+            ttlLimitedBy: outcome == .allow ? limitedBy : nil, maxTTL: outcome == .allow ? maxTTL : nil,
             bundleDigest: digest, bundleCommit: commit)
     }
 }

@@ -22,6 +22,8 @@ public struct PolicyDecision: Sendable, Hashable {
     public let effectiveTTL: Duration?
     /// What cut the TTL: `requested`, `class default`, `rule max_ttl (policy)`, `class max_ttl (class)`.
     public let ttlLimitedBy: String?
+    /// The most a lease may live in all, renewals included: the class max, cut by the granting rules' max.
+    public let maxTTL: Duration?
     public let bundleDigest: String
     public let bundleCommit: String?
 

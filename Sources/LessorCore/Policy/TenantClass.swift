@@ -13,12 +13,14 @@ public struct TenantClass: Sendable, Hashable {
     public let burst: Int
     public let maxLeases: Int
     public let isolation: Isolation
+    /// Whether leases of this class may be renewed (the engine must support it too).
+    public let renewable: Bool
     public let location: SourceLocation
 
     public init(
         name: String, defaultTTL: Duration, maxTTL: Duration, engines: Set<String>, residency: [String],
         auditRetentionDays: Int, requestsPerSecond: Int, burst: Int, maxLeases: Int, isolation: Isolation,
-        location: SourceLocation
+        renewable: Bool = true, location: SourceLocation
     ) {
         self.name = name
         self.defaultTTL = defaultTTL
@@ -30,6 +32,7 @@ public struct TenantClass: Sendable, Hashable {
         self.burst = burst
         self.maxLeases = maxLeases
         self.isolation = isolation
+        self.renewable = renewable
         self.location = location
     }
 }

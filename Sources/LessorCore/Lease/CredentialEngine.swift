@@ -1,0 +1,44 @@
+public import Foundation
+
+/// A source of credentials (`token`, `aws`, `db`). The broker asks it to issue after the lease
+/// intent is durable, and to revoke with the handle it returned. Engines never see other tenants'
+/// leases and never log what they issue.
+public protocol CredentialEngine: Sendable {
+    /// The first path segment this engine serves.
+    var name: String { get }
+    /// Whether its credentials can be renewed (the tenant class must allow it too).
+    var supportsRenewal: Bool { get }
+    func issue(_ request: CredentialRequest) async throws(LessorError) -> IssuedCredential
+    /// Extends a credential to the lease's new expiry; returns fresh data when the credential
+    /// itself changes (a re-signed token), nil when the old one stays valid.
+    func renew(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError) -> [String: JSONValue]?
+    /// Revokes upstream. Idempotent: revoking what is already gone succeeds.
+    func revoke(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError)
+}
+
+/// What the broker asks an engine for: the lease is already durable as an intent.
+public struct CredentialRequest: Sendable {
+    public var lease: Lease
+    /// The path below the engine's segment (`audiences/billing` for `token/audiences/billing`).
+    public var enginePath: [String]
+    public var identity: VerifiedIdentity
+
+    public init(lease: Lease, enginePath: [String], identity: VerifiedIdentity) {
+        self.lease = lease
+        self.enginePath = enginePath
+        self.identity = identity
+    }
+}
+
+/// The credential for the caller, and what the engine needs later to revoke it.
+public struct IssuedCredential: Sendable {
+    /// Returned to the caller only; never stored, logged or audited.
+    public var data: [String: JSONValue]
+    /// Stored sealed with the tenant's data key.
+    public var revocationHandle: [UInt8]?
+
+    public init(data: [String: JSONValue], revocationHandle: [UInt8]?) {
+        self.data = data
+        self.revocationHandle = revocationHandle
+    }
+}

@@ -1,0 +1,1 @@
+// Seed file; replaced by the target's real sources.
