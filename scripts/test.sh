@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: installs what is missing, lints formatting, builds, and runs the whole test suite.
+# Runs every check: installs what is missing, lints formatting, builds, and runs the whole test suite
+# (against a throwaway PostgreSQL started by scripts/postgres-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,4 +13,10 @@ echo "== build"
 swift build --build-tests
 
 echo "== test"
+# A throwaway PostgreSQL for the store tests, stopped and deleted however the tests end.
+LESSOR_PG_STATE_DIR="$(mktemp -d)"
+export LESSOR_PG_STATE_DIR
+trap 'scripts/postgres-test.sh stop' EXIT
+LESSOR_TEST_POSTGRES_URL="$(scripts/postgres-test.sh start)"
+export LESSOR_TEST_POSTGRES_URL
 swift test --skip-build

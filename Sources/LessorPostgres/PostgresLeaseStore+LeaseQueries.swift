@@ -1,0 +1,74 @@
+public import Foundation
+public import LessorCore
+import PostgresNIO
+
+extension PostgresLeaseStore {
+    public func lease(id: String, tenantID: String) async throws(LessorError) -> Lease? {
+        try await rows(
+            "SELECT \(unescaped: Lease.postgresColumns) FROM leases WHERE tenant_id = \(tenantID) AND id = \(id)",
+            while: "reading a lease failed", decode: Lease.init(postgresRow:)
+        ).first
+    }
+
+    public func leases(tenantID: String, binding: String?, after: String?, limit: Int) async throws(LessorError)
+        -> [Lease]
+    {
+        guard limit > 0 else { return [] }
+        return try await rows(
+            """
+            SELECT \(unescaped: Lease.postgresColumns) FROM leases
+            WHERE tenant_id = \(tenantID) AND id > \(after ?? "")
+                AND (\(binding)::text IS NULL OR binding = \(binding))
+            ORDER BY id LIMIT \(limit)
+            """,
+            while: "listing a tenant's leases failed", decode: Lease.init(postgresRow:))
+    }
+
+    /// One index range per outstanding state on `(tenant_id, state, id)`, merged in id order, so
+    /// each page reads at most `limit` rows per state however many leases the tenant has.
+    public func outstandingLeases(tenantID: String, after: String?, limit: Int) async throws(LessorError) -> [Lease] {
+        guard limit > 0 else { return [] }
+        let after = after ?? ""
+        return try await rows(
+            """
+            SELECT \(unescaped: Lease.postgresColumns) FROM (
+                (SELECT * FROM leases WHERE tenant_id = \(tenantID) AND state = 'pending' AND id > \(after)
+                    ORDER BY id LIMIT \(limit))
+                UNION ALL
+                (SELECT * FROM leases WHERE tenant_id = \(tenantID) AND state = 'active' AND id > \(after)
+                    ORDER BY id LIMIT \(limit))
+                UNION ALL
+                (SELECT * FROM leases WHERE tenant_id = \(tenantID) AND state = 'revoking' AND id > \(after)
+                    ORDER BY id LIMIT \(limit))
+            ) AS outstanding
+            ORDER BY id LIMIT \(limit)
+            """,
+            while: "listing a tenant's outstanding leases failed", decode: Lease.init(postgresRow:))
+    }
+
+    public func liveLeaseCount(tenantID: String, at now: Date) async throws(LessorError) -> Int {
+        try await rows(
+            """
+            SELECT count(*) FROM leases
+            WHERE tenant_id = \(tenantID) AND state = 'active' AND expires_at > \(PostgresTime.milliseconds(now))
+            """,
+            while: "counting a tenant's live leases failed", decode: { try $0.decode(Int.self) }
+        ).first ?? 0
+    }
+
+    public func statistics(at now: Date) async throws(LessorError) -> LeaseStatistics {
+        let at = PostgresTime.milliseconds(now)
+        let counts = try await rows(
+            """
+            SELECT count(*) FILTER (WHERE state = 'active' AND expires_at > \(at)),
+                count(*) FILTER (WHERE state = 'revoking' OR (state = 'active' AND expires_at <= \(at))),
+                count(*) FILTER (WHERE state = 'irrevocable')
+            FROM leases WHERE state IN ('active', 'revoking', 'irrevocable')
+            """,
+            while: "counting leases failed", decode: { try $0.decode((Int, Int, Int).self) })
+        guard let (live, backlog, irrevocable) = counts.first else {
+            return LeaseStatistics(live: 0, revocationBacklog: 0, irrevocable: 0)
+        }
+        return LeaseStatistics(live: live, revocationBacklog: backlog, irrevocable: irrevocable)
+    }
+}

@@ -1,0 +1,53 @@
+/// One versioned schema change. Versions only grow; a released migration is never edited, a
+/// change is a new migration. Times are stored as `bigint` milliseconds since 1970 UTC, and ids
+/// use the `C` collation so that `id` order is byte order, as in the SQLite store.
+struct PostgresMigration: Sendable {
+    let version: Int
+    let name: String
+    /// Run in order inside one transaction.
+    let statements: [String]
+
+    static let all: [Self] = [
+        Self(
+            version: 1, name: "tenants and leases",
+            statements: [
+                """
+                CREATE TABLE tenants (
+                    id text COLLATE "C" PRIMARY KEY,
+                    state text NOT NULL CHECK (state IN ('active', 'offboarding', 'offboarded')),
+                    created_at bigint NOT NULL,
+                    updated_at bigint NOT NULL,
+                    wrapped_data_key bytea
+                )
+                """,
+                """
+                CREATE TABLE leases (
+                    id text COLLATE "C" PRIMARY KEY,
+                    tenant_id text COLLATE "C" NOT NULL,
+                    issuer text NOT NULL,
+                    subject text NOT NULL,
+                    binding text NOT NULL,
+                    path text NOT NULL,
+                    engine text NOT NULL,
+                    issued_at bigint NOT NULL,
+                    expires_at bigint NOT NULL,
+                    max_expires_at bigint NOT NULL,
+                    renewable boolean NOT NULL,
+                    state text NOT NULL
+                        CHECK (state IN ('pending', 'active', 'revoking', 'revoked', 'irrevocable')),
+                    sealed_revocation_handle bytea,
+                    policy_digest text NOT NULL,
+                    request_id text NOT NULL,
+                    revoke_attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_at bigint,
+                    last_error text,
+                    revoked_at bigint
+                )
+                """,
+                "CREATE UNIQUE INDEX leases_by_tenant ON leases (tenant_id, id)",
+                "CREATE INDEX leases_outstanding ON leases (tenant_id, state, id)",
+                "CREATE INDEX leases_due_by_expiry ON leases (state, expires_at)",
+                "CREATE INDEX leases_due_by_attempt ON leases (state, next_attempt_at)",
+            ])
+    ]
+}

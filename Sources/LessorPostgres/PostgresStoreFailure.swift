@@ -1,0 +1,93 @@
+import LessorCore
+import PostgresNIO
+
+/// Turns any PostgresNIO error into `storeUnavailable` with what failed and what to check. Only
+/// error codes, SQLSTATEs and constraint names are used: never the query, its binds, the server's
+/// message text (it may quote values) or the password.
+enum PostgresStoreFailure {
+    static func error(_ error: any Error, while failed: String, endpoint: String) -> LessorError {
+        if let error = error as? LessorError {
+            return error
+        }
+        if let transaction = error as? PostgresTransactionError {
+            let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError
+            if let inner {
+                return Self.error(inner, while: failed, endpoint: endpoint)
+            }
+        }
+        return LessorError(
+            .storeUnavailable, "\(failed) (\(cause(of: error))); \(hint(for: error, endpoint: endpoint))")
+    }
+
+    private static func cause(of error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            guard error.code == .server, let info = error.serverInfo else {
+                return "PostgreSQL \(error.code)"
+            }
+            var parts = ["SQLSTATE \(info[.sqlState] ?? "unknown")"]
+            if let constraint = info[.constraintName] {
+                parts.append("constraint \(constraint)")
+            }
+            return "PostgreSQL " + parts.joined(separator: ", ")
+        case let error as PostgresDecodingError:
+            return "column \(error.columnName) could not be decoded: \(error.code)"
+        case is CancellationError:
+            return "cancelled"
+        default:
+            return "\(type(of: error))"
+        }
+    }
+
+    private static func hint(for error: any Error, endpoint: String) -> String {
+        guard let error = error as? PSQLError else {
+            if error is PostgresDecodingError {
+                return "check that the database schema matches this broker version"
+            }
+            return "check that PostgreSQL at \(endpoint) is reachable and the store is running"
+        }
+        switch error.code {
+        case .server:
+            return serverHint(sqlState: error.serverInfo?[.sqlState] ?? "", endpoint: endpoint)
+        case .sslUnsupported, .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
+            return "check the server's TLS setup and sslmode/sslrootcert in the URL"
+        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
+            return "check the user and password in the URL and the server's pg_hba.conf"
+        case .poolClosed, .clientClosedConnection:
+            return "the store is shutting down, or its run() is not running"
+        case .tooManyParameters:
+            return "send fewer values in one call"
+        default:
+            return "check that PostgreSQL at \(endpoint) is running and reachable"
+        }
+    }
+
+    private static func serverHint(sqlState: String, endpoint: String) -> String {
+        switch sqlState {
+        case "28000", "28P01":
+            return "check the user and password in the URL and the server's pg_hba.conf"
+        case "3D000":
+            return "check that the database in the URL exists at \(endpoint)"
+        case "42501":
+            return "check that the user may create and write the store's tables"
+        case "23505":
+            return "the row already exists; lease ids must be unique"
+        case "42P01", "42703":
+            return "the schema is missing or older than this broker; check that migrations ran"
+        case "53300":
+            return "the server has too many connections; lower the pools' maximum or raise max_connections"
+        case "57014":
+            return "the statement was cancelled or timed out; check the server's load"
+        case "40001", "40P01":
+            return "a concurrent transaction conflicted; retry"
+        default:
+            if sqlState.hasPrefix("08") || sqlState.hasPrefix("57") {
+                return "check that PostgreSQL at \(endpoint) is running and reachable"
+            }
+            if sqlState.hasPrefix("53") {
+                return "the server is out of resources (disk, memory or connections); check its log"
+            }
+            return "check the PostgreSQL server log at \(endpoint)"
+        }
+    }
+}
