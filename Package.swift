@@ -182,7 +182,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LessorEnginesTests",
-            dependencies: ["LessorEngines", "LessorCore", "LessorCrypto", "LessorTestSupport"],
+            dependencies: [
+                "LessorEngines", "LessorCore", "LessorCrypto", "LessorTestSupport", "LessorIdentity", "LessorBroker",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "LessorBrokerTests",
