@@ -1,0 +1,82 @@
+extension SQLiteLeaseStore {
+    static let insertTenant = """
+        INSERT INTO tenants (id, state, created_at, updated_at, wrapped_data_key) VALUES (?, 'active', ?, ?, ?)
+        ON CONFLICT (id) DO NOTHING
+        """
+
+    static let beginOffboarding = """
+        INSERT INTO tenants (id, state, created_at, updated_at, wrapped_data_key) VALUES (?, 'offboarding', ?, ?, NULL)
+        ON CONFLICT (id) DO UPDATE SET state = 'offboarding', updated_at = excluded.updated_at
+        WHERE tenants.state = 'active'
+        """
+
+    /// Destroys the wrapped data key with the state change; `secure_delete` zeroes the freed bytes.
+    static let finishOffboarding = """
+        INSERT INTO tenants (id, state, created_at, updated_at, wrapped_data_key) VALUES (?, 'offboarded', ?, ?, NULL)
+        ON CONFLICT (id) DO UPDATE SET state = 'offboarded', updated_at = excluded.updated_at, wrapped_data_key = NULL
+        WHERE tenants.state <> 'offboarded' OR tenants.wrapped_data_key IS NOT NULL
+        """
+
+    static let activate = """
+        UPDATE leases SET state = 'active', sealed_revocation_handle = ? WHERE id = ? AND state = 'pending'
+        """
+
+    static let selectLease = "SELECT \(LeaseRow.columns) FROM leases WHERE id = ? AND tenant_id = ?"
+
+    static let selectLeases = """
+        SELECT \(LeaseRow.columns) FROM leases WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
+        """
+
+    static let selectLeasesOfBinding = """
+        SELECT \(LeaseRow.columns) FROM leases
+        WHERE tenant_id = ? AND binding = ? AND id > ? ORDER BY id LIMIT ?
+        """
+
+    static let extend = """
+        UPDATE leases SET expires_at = ?
+        WHERE id = ? AND tenant_id = ? AND state = 'active' AND expires_at > ? AND max_expires_at >= ?
+        RETURNING \(LeaseRow.columns)
+        """
+
+    static let markRevoked = """
+        UPDATE leases SET state = 'revoked', next_attempt_at = NULL, revoked_at = ?
+        WHERE id = ? AND state IN \(LeaseRow.outstandingStates)
+        """
+
+    static let recordRevocationFailure = """
+        UPDATE leases SET state = ?, revoke_attempts = ?, next_attempt_at = ?, last_error = ?
+        WHERE id = ? AND state IN \(LeaseRow.outstandingStates)
+        """
+
+    /// Retries due first, then expired active leases, then intents never answered; a lease held
+    /// by an earlier claim is skipped until its hold ends.
+    static let selectDue = """
+        SELECT \(LeaseRow.columns) FROM leases WHERE state = 'revoking' AND next_attempt_at <= ?
+        UNION ALL
+        SELECT \(LeaseRow.columns) FROM leases
+        WHERE state = 'active' AND expires_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+        UNION ALL
+        SELECT \(LeaseRow.columns) FROM leases
+        WHERE state = 'pending' AND issued_at < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+        LIMIT ?
+        """
+
+    static let hold = "UPDATE leases SET next_attempt_at = ? WHERE id = ?"
+
+    static let selectOutstanding = """
+        SELECT \(LeaseRow.columns) FROM leases
+        WHERE tenant_id = ? AND state IN \(LeaseRow.outstandingStates) AND id > ? ORDER BY id LIMIT ?
+        """
+
+    static let countLive = """
+        SELECT COUNT(*) FROM leases WHERE tenant_id = ? AND state = 'active' AND expires_at > ?
+        """
+
+    static let statistics = """
+        SELECT
+            (SELECT COUNT(*) FROM leases WHERE state = 'active' AND expires_at > ?1),
+            (SELECT COUNT(*) FROM leases WHERE state = 'active' AND expires_at <= ?1)
+                + (SELECT COUNT(*) FROM leases WHERE state = 'revoking'),
+            (SELECT COUNT(*) FROM leases WHERE state = 'irrevocable')
+        """
+}

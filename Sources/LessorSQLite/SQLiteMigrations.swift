@@ -1,0 +1,65 @@
+import GRDB
+
+/// The store's schema, one named migration per version, applied in order when a store opens.
+/// A migration is never edited once released: changes go into a new one.
+enum SQLiteMigrations {
+    /// The identifiers of every migration this version knows, oldest first.
+    static var identifiers: [String] { ["v1-tenants-and-leases"] }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-tenants-and-leases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenants (
+                        id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
+                        state TEXT NOT NULL CHECK (state IN ('active', 'offboarding', 'offboarded')),
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        wrapped_data_key BLOB
+                    ) STRICT;
+
+                    CREATE TABLE leases (
+                        id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
+                        tenant_id TEXT NOT NULL REFERENCES tenants (id),
+                        issuer TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        binding TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        engine TEXT NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        max_expires_at INTEGER NOT NULL,
+                        renewable INTEGER NOT NULL CHECK (renewable IN (0, 1)),
+                        state TEXT NOT NULL
+                            CHECK (state IN ('pending', 'active', 'revoking', 'revoked', 'irrevocable')),
+                        sealed_revocation_handle BLOB,
+                        policy_digest TEXT NOT NULL,
+                        request_id TEXT NOT NULL,
+                        revoke_attempts INTEGER NOT NULL CHECK (revoke_attempts >= 0),
+                        next_attempt_at INTEGER,
+                        last_error TEXT,
+                        revoked_at INTEGER
+                    ) STRICT;
+
+                    -- A tenant's leases in id order: lookups and the listing cursor.
+                    CREATE INDEX leases_by_tenant ON leases (tenant_id, id);
+
+                    -- The indexes below are partial: a lease leaves them when it is revoked, so most
+                    -- leases (revoked ones) cost nothing in them, and revoking one only deletes entries.
+
+                    -- A tenant's outstanding leases in id order, for offboarding: one range per batch.
+                    CREATE INDEX leases_outstanding_by_tenant ON leases (tenant_id, id)
+                        WHERE state IN ('pending', 'active', 'revoking');
+
+                    -- Due work for the sweeper, and live leases per tenant and in total.
+                    CREATE INDEX leases_active_by_expiry ON leases (expires_at) WHERE state = 'active';
+                    CREATE INDEX leases_active_by_tenant ON leases (tenant_id, expires_at) WHERE state = 'active';
+                    CREATE INDEX leases_revoking_by_attempt ON leases (next_attempt_at) WHERE state = 'revoking';
+                    CREATE INDEX leases_pending_by_issue ON leases (issued_at) WHERE state = 'pending';
+                    CREATE INDEX leases_irrevocable ON leases (tenant_id) WHERE state = 'irrevocable';
+                    """)
+        }
+        return migrator
+    }
+}
