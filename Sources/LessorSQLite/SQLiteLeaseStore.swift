@@ -34,6 +34,7 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
             // Freed content is zeroed, so a destroyed tenant key does not linger in the file.
             try db.execute(sql: "PRAGMA secure_delete = FAST")
             try db.execute(sql: "PRAGMA cache_size = -16384")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         let pool: DatabasePool
         do {
@@ -43,6 +44,8 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+                try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
             }
             let migrator = SQLiteMigrations.migrator
             if try pool.read(migrator.hasBeenSuperseded) {
