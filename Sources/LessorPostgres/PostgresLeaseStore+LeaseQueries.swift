@@ -4,7 +4,9 @@ import PostgresNIO
 
 extension PostgresLeaseStore {
     public func lease(id: String, tenantID: String) async throws(LessorError) -> Lease? {
-        try await rows(
+        try PostgresInput.require(id, "the lease id")
+        try PostgresInput.require(tenantID, "the tenant id")
+        return try await rows(
             "SELECT \(unescaped: Lease.postgresColumns) FROM leases WHERE tenant_id = \(tenantID) AND id = \(id)",
             while: "reading a lease failed", decode: Lease.init(postgresRow:)
         ).first
@@ -13,7 +15,8 @@ extension PostgresLeaseStore {
     public func leases(tenantID: String, binding: String?, after: String?, limit: Int) async throws(LessorError)
         -> [Lease]
     {
-        guard limit > 0 else { return [] }
+        try PostgresInput.require(tenantID, "the tenant id")
+        try PostgresInput.require(limit: limit)
         return try await rows(
             """
             SELECT \(unescaped: Lease.postgresColumns) FROM leases
@@ -27,7 +30,8 @@ extension PostgresLeaseStore {
     /// One index range per outstanding state on `(tenant_id, state, id)`, merged in id order, so
     /// each page reads at most `limit` rows per state however many leases the tenant has.
     public func outstandingLeases(tenantID: String, after: String?, limit: Int) async throws(LessorError) -> [Lease] {
-        guard limit > 0 else { return [] }
+        try PostgresInput.require(tenantID, "the tenant id")
+        try PostgresInput.require(limit: limit)
         let after = after ?? ""
         return try await rows(
             """
@@ -47,7 +51,8 @@ extension PostgresLeaseStore {
     }
 
     public func liveLeaseCount(tenantID: String, at now: Date) async throws(LessorError) -> Int {
-        try await rows(
+        try PostgresInput.require(tenantID, "the tenant id")
+        return try await rows(
             """
             SELECT count(*) FROM leases
             WHERE tenant_id = \(tenantID) AND state = 'active' AND expires_at > \(PostgresTime.milliseconds(now))

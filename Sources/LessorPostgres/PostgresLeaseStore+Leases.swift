@@ -4,6 +4,9 @@ import PostgresNIO
 
 extension PostgresLeaseStore {
     public func insertIntent(_ lease: Lease) async throws(LessorError) {
+        try PostgresInput.require(lease.id, "the lease id")
+        try PostgresInput.require(lease.tenantID, "the tenant id")
+        try PostgresInput.requirePending(lease)
         _ = try await rows(
             """
             INSERT INTO leases (\(unescaped: Lease.postgresColumns))
@@ -18,6 +21,7 @@ extension PostgresLeaseStore {
     }
 
     public func activate(leaseID: String, sealedRevocationHandle: [UInt8]?) async throws(LessorError) -> Bool {
+        try PostgresInput.require(leaseID, "the lease id")
         let changed = try await rows(
             """
             UPDATE leases SET state = 'active', sealed_revocation_handle = \(sealedRevocationHandle.map { ByteBuffer(bytes: $0) })
@@ -31,6 +35,8 @@ extension PostgresLeaseStore {
     public func extend(leaseID: String, tenantID: String, to expiresAt: Date, at now: Date) async throws(LessorError)
         -> Lease?
     {
+        try PostgresInput.require(leaseID, "the lease id")
+        try PostgresInput.require(tenantID, "the tenant id")
         let newExpiry = PostgresTime.milliseconds(expiresAt)
         return try await rows(
             """

@@ -5,6 +5,7 @@ import PostgresNIO
 extension PostgresLeaseStore {
     /// One statement for the whole batch (`id = ANY($1)`).
     public func markRevoked(leaseIDs: [String], at now: Date) async throws(LessorError) -> Int {
+        for id in leaseIDs { try PostgresInput.require(id, "a lease id") }
         guard !leaseIDs.isEmpty else { return 0 }
         return try await rows(
             """
@@ -23,6 +24,8 @@ extension PostgresLeaseStore {
     public func recordRevocationFailure(
         leaseID: String, attempts: Int, nextAttemptAt: Date?, error: String
     ) async throws(LessorError) {
+        try PostgresInput.require(leaseID, "the lease id")
+        try PostgresInput.require(attempts: attempts)
         let next = nextAttemptAt.map(PostgresTime.milliseconds)
         _ = try await rows(
             """
@@ -39,7 +42,7 @@ extension PostgresLeaseStore {
     public func claimDue(now: Date, pendingBefore: Date, hold: Duration, limit: Int) async throws(LessorError)
         -> [Lease]
     {
-        guard limit > 0 else { return [] }
+        try PostgresInput.require(limit: limit)
         let at = PostgresTime.milliseconds(now)
         let holdUntil = at + PostgresTime.milliseconds(hold)
         return try await rows(

@@ -4,7 +4,8 @@ import PostgresNIO
 
 extension PostgresLeaseStore {
     public func tenant(_ id: String) async throws(LessorError) -> TenantRecord? {
-        try await rows(
+        try PostgresInput.require(id, "the tenant id")
+        return try await rows(
             "SELECT \(unescaped: TenantRecord.postgresColumns) FROM tenants WHERE id = \(id)",
             while: "reading a tenant failed", decode: TenantRecord.init(postgresRow:)
         ).first
@@ -13,6 +14,7 @@ extension PostgresLeaseStore {
     public func ensureTenant(_ id: String, wrappedDataKey: [UInt8], at now: Date) async throws(LessorError)
         -> TenantRecord
     {
+        try PostgresInput.require(id, "the tenant id")
         let at = PostgresTime.milliseconds(now)
         let inserted = try await rows(
             """
@@ -29,6 +31,7 @@ extension PostgresLeaseStore {
     }
 
     public func beginOffboarding(_ id: String, at now: Date) async throws(LessorError) -> TenantRecord {
+        try PostgresInput.require(id, "the tenant id")
         let at = PostgresTime.milliseconds(now)
         let changed = try await rows(
             """
@@ -46,6 +49,7 @@ extension PostgresLeaseStore {
     }
 
     public func finishOffboarding(_ id: String, at now: Date) async throws(LessorError) {
+        try PostgresInput.require(id, "the tenant id")
         let at = PostgresTime.milliseconds(now)
         _ = try await rows(
             """

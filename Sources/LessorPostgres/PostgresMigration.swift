@@ -13,7 +13,7 @@ struct PostgresMigration: Sendable {
             statements: [
                 """
                 CREATE TABLE tenants (
-                    id text COLLATE "C" PRIMARY KEY,
+                    id text COLLATE "C" PRIMARY KEY CHECK (id <> ''),
                     state text NOT NULL CHECK (state IN ('active', 'offboarding', 'offboarded')),
                     created_at bigint NOT NULL,
                     updated_at bigint NOT NULL,
@@ -22,8 +22,8 @@ struct PostgresMigration: Sendable {
                 """,
                 """
                 CREATE TABLE leases (
-                    id text COLLATE "C" PRIMARY KEY,
-                    tenant_id text COLLATE "C" NOT NULL,
+                    id text COLLATE "C" PRIMARY KEY CHECK (id <> ''),
+                    tenant_id text COLLATE "C" NOT NULL REFERENCES tenants (id),
                     issuer text NOT NULL,
                     subject text NOT NULL,
                     binding text NOT NULL,
@@ -38,7 +38,7 @@ struct PostgresMigration: Sendable {
                     sealed_revocation_handle bytea,
                     policy_digest text NOT NULL,
                     request_id text NOT NULL,
-                    revoke_attempts integer NOT NULL DEFAULT 0,
+                    revoke_attempts integer NOT NULL DEFAULT 0 CHECK (revoke_attempts >= 0),
                     next_attempt_at bigint,
                     last_error text,
                     revoked_at bigint

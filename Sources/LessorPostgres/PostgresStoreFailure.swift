@@ -71,7 +71,11 @@ enum PostgresStoreFailure {
         case "42501":
             return "check that the user may create and write the store's tables"
         case "23505":
-            return "the row already exists; lease ids must be unique"
+            return "a row with the same id already exists; ids must be unique"
+        case "23503":
+            return "the lease's tenant is not in the store; create the tenant (ensureTenant) first"
+        case "23514", "23502":
+            return "a value is empty or out of range; check the input"
         case "42P01", "42703":
             return "the schema is missing or older than this broker; check that migrations ran"
         case "53300":

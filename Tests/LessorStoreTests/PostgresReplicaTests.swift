@@ -16,17 +16,22 @@ struct PostgresReplicaTests {
         let second = PostgresTestDatabase.store(configuration)
         try await first.withRunning { first in
             try await second.withRunning { second in
+                _ = try await first.ensureTenant("acme", wrappedDataKey: [1, 2, 3], at: now)
                 var due: Set<String> = []
                 for index in 0..<240 {
                     let id = String(format: "lease-%04d", index)
-                    let lease: Lease
                     switch index % 4 {
-                    case 0: lease = makeLease(id, state: .active, expiresIn: -60)
-                    case 1: lease = makeLease(id, state: .revoking, expiresIn: -60, nextAttemptIn: -5)
-                    case 2: lease = makeLease(id, state: .pending, expiresIn: 600, issuedIn: -600)
-                    default: lease = makeLease(id, state: .active, expiresIn: 600)
+                    case 0:
+                        try await put(makeLease(id, expiresIn: -60), activated: true, in: first)
+                    case 1:
+                        try await put(makeLease(id, expiresIn: 600), activated: true, in: second)
+                        try await first.recordRevocationFailure(
+                            leaseID: id, attempts: 1, nextAttemptAt: now.addingTimeInterval(-5), error: "upstream 503")
+                    case 2:
+                        try await put(makeLease(id, expiresIn: 600, issuedIn: -600), activated: false, in: second)
+                    default:
+                        try await put(makeLease(id, expiresIn: 3000), activated: true, in: first)
                     }
-                    try await first.insertIntent(lease)
                     if index % 4 != 3 { due.insert(id) }
                 }
                 let pendingBefore = now.addingTimeInterval(-60)
@@ -104,22 +109,26 @@ struct PostgresReplicaTests {
             #expect(applied == PostgresMigration.all.count)
             #expect(try await replicas[0].migrate() == 0)
 
-            try await replicas[1].insertIntent(makeLease("shared", state: .pending, expiresIn: 600))
+            _ = try await replicas[2].ensureTenant("acme", wrappedDataKey: [1], at: now)
+            try await replicas[1].insertIntent(makeLease("shared", expiresIn: 600))
             #expect(try await replicas[2].lease(id: "shared", tenantID: "acme")?.state == .pending)
             group.cancelAll()
         }
     }
 
-    private func makeLease(
-        _ id: String, state: LeaseState, expiresIn: TimeInterval, issuedIn: TimeInterval = -10,
-        nextAttemptIn: TimeInterval? = nil
-    ) -> Lease {
+    /// Writes `lease` as an exchange does: the pending intent, then (if `activated`) its activation.
+    private func put(_ lease: Lease, activated: Bool, in store: PostgresLeaseStore) async throws {
+        try await store.insertIntent(lease)
+        if activated {
+            #expect(try await store.activate(leaseID: lease.id, sealedRevocationHandle: [9, 8, 7]))
+        }
+    }
+
+    private func makeLease(_ id: String, expiresIn: TimeInterval, issuedIn: TimeInterval = -10) -> Lease {
         Lease(
             id: id, tenantID: "acme", issuer: "https://issuer.test", subject: "system:serviceaccount:ci:runner",
             binding: "ci", path: "token/audiences/billing", engine: "token", issuedAt: now.addingTimeInterval(issuedIn),
             expiresAt: now.addingTimeInterval(expiresIn), maxExpiresAt: now.addingTimeInterval(3600), renewable: true,
-            state: state, sealedRevocationHandle: state == .pending ? nil : [9, 8, 7], policyDigest: "sha256:abc",
-            requestID: "req-\(id)", revokeAttempts: state == .revoking ? 1 : 0,
-            nextAttemptAt: nextAttemptIn.map { now.addingTimeInterval($0) })
+            state: .pending, policyDigest: "sha256:abc", requestID: "req-\(id)")
     }
 }
