@@ -191,7 +191,7 @@ let package = Package(
             name: "LessorBrokerTests",
             dependencies: [
                 "LessorBroker", "LessorCore", "LessorCrypto", "LessorEngines", "LessorSQLite", "LessorAudit",
-                "LessorTestSupport", "lessor",
+                "LessorConfig", "LessorTestSupport", "CurlClient", "lessor",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -1,10 +1,11 @@
 public import LessorCore
-import LessorCrypto
+public import LessorCrypto
 
 /// The Ed25519 key that signs checkpoints. Its file holds the 32-byte seed; `publicKey` is what
 /// auditors keep.
 public struct AuditSigningKey: Sendable {
-    private let keyPair: Ed25519KeyPair
+    /// Also signs deletion certificates, so auditors verify both with the one public key they keep.
+    public let keyPair: Ed25519KeyPair
     public let publicKey: AuditPublicKey
 
     public init(seed: [UInt8]) throws(LessorError) {

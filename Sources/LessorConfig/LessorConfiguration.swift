@@ -21,6 +21,7 @@ public struct LessorConfiguration: Sendable {
     public var policiesDirectory: String?
     /// This broker's region; tenants whose residency excludes it are denied.
     public var region: String?
+    public var broker = BrokerSettings()
 
     public init() {}
 
@@ -39,7 +40,8 @@ public struct LessorConfiguration: Sendable {
     {
         let root = try ConfigNode.load(yaml: yaml, file: file)
         let members = try root.mapping(allowed: [
-            "server", "log_level", "max_token_bytes", "issuers", "policies", "region",
+            "server", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir", "store", "audit",
+            "token_engine", "leases",
         ])
         var configuration = LessorConfiguration()
         let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
@@ -64,6 +66,7 @@ public struct LessorConfiguration: Sendable {
         }
         if let policies = members["policies"] { configuration.policiesDirectory = resolve(try policies.string()) }
         if let region = members["region"] { configuration.region = try region.string() }
+        configuration.broker = try parseBroker(members, resolve: resolve)
         if let limit = members["max_token_bytes"] {
             configuration.maxTokenBytes = try limit.int(in: 1024...(1 << 20))
         }
@@ -78,6 +81,85 @@ public struct LessorConfiguration: Sendable {
         }
         guard !configuration.issuers.isEmpty else { throw issuers.error("list at least one trusted issuer") }
         return configuration
+    }
+
+    private static func parseBroker(_ members: [String: ConfigNode], resolve: (String) -> String) throws(LessorError)
+        -> BrokerSettings
+    {
+        var settings = BrokerSettings()
+        if let directory = members["data_dir"] { settings.dataDirectory = resolve(try directory.string()) }
+        if let store = members["store"] {
+            let fields = try store.mapping(allowed: ["sqlite", "postgres"])
+            guard fields.count == 1 else { throw store.error("choose one store: sqlite or postgres") }
+            if let sqlite = fields["sqlite"] {
+                let options = try sqlite.mapping(allowed: ["path"])
+                settings.store = .sqlite(
+                    path: try options["path"].map { path throws(LessorError) in resolve(try path.string()) })
+            }
+            if let postgres = fields["postgres"] {
+                let options = try postgres.mapping(allowed: ["url_file"])
+                guard let file = options["url_file"] else {
+                    throw postgres.error(
+                        "postgres needs url_file: a file holding postgres://user:password@host:port/db")
+                }
+                settings.store = .postgres(urlFile: resolve(try file.string()))
+            }
+        }
+        if let audit = members["audit"] {
+            let fields = try audit.mapping(allowed: [
+                "devices", "key_directory", "checkpoint_every", "checkpoint_interval",
+            ])
+            for device in try fields["devices"]?.sequence() ?? [] {
+                let options = try device.mapping(allowed: ["type", "directory", "max_segment_bytes", "max_segment_age"])
+                switch try options["type"]?.string() {
+                case "file":
+                    guard let directory = options["directory"] else {
+                        throw device.error("a file device needs directory")
+                    }
+                    settings.auditDevices.append(
+                        .file(
+                            directory: resolve(try directory.string()),
+                            maxSegmentBytes: try options["max_segment_bytes"]?.int(in: 4096...(1 << 34)) ?? 64 << 20,
+                            maxSegmentAge: try options["max_segment_age"]?.duration(
+                                in: .seconds(60)...(.seconds(366 * 86_400)))
+                                ?? .seconds(86_400)))
+                case "stdout":
+                    settings.auditDevices.append(.stdout)
+                default:
+                    throw device.error("type must be file or stdout")
+                }
+            }
+            if let directory = fields["key_directory"] { settings.auditKeyDirectory = resolve(try directory.string()) }
+            if let every = fields["checkpoint_every"] {
+                settings.checkpointEveryRecords = try every.int(in: 1...1_000_000)
+            }
+            if let interval = fields["checkpoint_interval"] {
+                settings.checkpointInterval = try interval.duration(in: .seconds(1)...(.seconds(86_400)))
+            }
+        }
+        if let engine = members["token_engine"] {
+            let fields = try engine.mapping(allowed: ["issuer"])
+            if let issuer = fields["issuer"] {
+                let text = try issuer.string()
+                guard text.hasPrefix("https://") || text.hasPrefix("http://127.0.0.1") else {
+                    throw issuer.error("the token issuer must be an https:// URL")
+                }
+                settings.tokenIssuer = text.hasSuffix("/") ? String(text.dropLast()) : text
+            }
+        }
+        if let leases = members["leases"] {
+            let fields = try leases.mapping(allowed: ["pending_grace", "sweep_interval", "max_revoke_attempts"])
+            if let grace = fields["pending_grace"] {
+                settings.pendingGrace = try grace.duration(in: .seconds(1)...(.seconds(3600)))
+            }
+            if let interval = fields["sweep_interval"] {
+                settings.sweepInterval = try interval.duration(in: .seconds(1)...(.seconds(3600)))
+            }
+            if let attempts = fields["max_revoke_attempts"] {
+                settings.maxRevokeAttempts = try attempts.int(in: 1...100)
+            }
+        }
+        return settings
     }
 
     private static func parseIssuer(_ node: ConfigNode, resolve: (String) -> String) throws(LessorError)

@@ -15,9 +15,12 @@ public struct APIError: HTTPResponseError {
 
     public var status: HTTPResponse.Status {
         switch error.code {
-        case .issuerUnavailable, .upstreamFailure: .serviceUnavailable
-        case .requestInvalid, .configInvalid: .badRequest
-        case .internalFailure, .cryptoFailure: .internalServerError
+        case .issuerUnavailable, .upstreamFailure, .auditUnavailable, .storeUnavailable: .serviceUnavailable
+        case .engineFailure: .badGateway
+        case .requestInvalid, .configInvalid, .leaseNotRenewable: .badRequest
+        case .permissionDenied, .tenantInactive: .forbidden
+        case .leaseNotFound: .notFound
+        case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid: .internalServerError
         default: .unauthorized
         }
     }

@@ -20,18 +20,27 @@ public enum BrokerServer {
 
     public static func router(
         verifier: TokenVerifier, policies: PolicyBundleStore? = nil,
-        developmentIssuer: DevelopmentIssuerController? = nil
+        developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil
     ) -> Router<LessorRequestContext> {
         let router = Router(context: LessorRequestContext.self)
-        HealthController(verifier: verifier, policies: policies).addRoutes(to: router)
+        HealthController(verifier: verifier, policies: policies, checks: routes?.checks ?? []).addRoutes(to: router)
         IdentityController(verifier: verifier, policies: policies).addRoutes(to: router)
         developmentIssuer?.addRoutes(to: router)
+        if let routes {
+            CredentialsController(verifier: verifier, broker: routes.broker).addRoutes(to: router)
+            TokenIssuerController(engine: routes.tokenEngine, verifier: verifier, broker: routes.broker)
+                .addRoutes(to: router)
+            TenantController(
+                verifier: verifier, broker: routes.broker, certificateKey: routes.certificateKey,
+                certificateKeyID: routes.certificateKeyID
+            ).addRoutes(to: router)
+        }
         return router
     }
 
     public static func application(
         verifier: TokenVerifier, policies: PolicyBundleStore?, host: String, port: Int, tls: TLSFiles?,
-        logger: Logger, developmentIssuer: DevelopmentIssuerController? = nil,
+        logger: Logger, developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let server: HTTPServerBuilder
@@ -41,7 +50,8 @@ public enum BrokerServer {
             server = .http1()
         }
         return Application(
-            router: router(verifier: verifier, policies: policies, developmentIssuer: developmentIssuer),
+            router: router(
+                verifier: verifier, policies: policies, developmentIssuer: developmentIssuer, broker: routes),
             server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "lessor"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

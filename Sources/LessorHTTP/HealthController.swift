@@ -8,10 +8,12 @@ public import LessorIdentity
 public struct HealthController: Sendable {
     let verifier: TokenVerifier
     let policies: PolicyBundleStore?
+    let checks: [BrokerRoutes.Check]
 
-    public init(verifier: TokenVerifier, policies: PolicyBundleStore?) {
+    public init(verifier: TokenVerifier, policies: PolicyBundleStore?, checks: [BrokerRoutes.Check] = []) {
         self.verifier = verifier
         self.policies = policies
+        self.checks = checks
     }
 
     public func addRoutes(to router: Router<LessorRequestContext>) {
@@ -21,7 +23,13 @@ public struct HealthController: Sendable {
 
     @Sendable func ready(request: Request, context: LessorRequestContext) async throws -> Response {
         let issuers = await verifier.status()
-        let ready = issuers.allSatisfy(\.isServing)
+        var components: [String: JSONValue] = [:]
+        var ready = issuers.allSatisfy(\.isServing)
+        for check in checks {
+            let (passes, detail) = await check.run()
+            ready = ready && passes
+            components[check.name] = detail
+        }
         let policy = policies.map { store in
             let status = store.status
             return ReadyBody.Policy(
@@ -30,7 +38,7 @@ public struct HealthController: Sendable {
                 lastFailureAt: status.lastFailureAt)
         }
         let body = ReadyBody(
-            status: ready ? "ready" : "not_ready", policy: policy,
+            status: ready ? "ready" : "not_ready", policy: policy, components: components,
             issuers: issuers.map {
                 .init(
                     issuer: $0.issuer, state: $0.state.rawValue, keys: $0.keyIDs.count, lastSuccess: $0.lastSuccess,
@@ -59,6 +67,8 @@ public struct HealthController: Sendable {
         }
         let status: String
         let policy: Policy?
+        /// Store, audit devices and other checks, by name.
+        let components: [String: JSONValue]
         let issuers: [Issuer]
     }
 }

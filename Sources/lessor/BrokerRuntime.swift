@@ -1,8 +1,12 @@
 import ArgumentParser
+import Foundation
+import LessorAudit
+import LessorBroker
 import LessorConfig
 import LessorCore
 import LessorHTTP
 import LessorIdentity
+import LessorPostgres
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -32,9 +36,18 @@ enum BrokerRuntime {
         }
     }
 
+    /// The routes of a broker assembled from `configuration`, with readiness checks for its store
+    /// and audit devices.
+    static func routes(for assembly: BrokerAssembly) -> BrokerRoutes {
+        BrokerRoutes(
+            broker: assembly.broker, tokenEngine: assembly.tokenEngine, certificateKey: assembly.certificateKey.keyPair,
+            certificateKeyID: assembly.certificateKey.keyID,
+            checks: [ReadinessChecks.store(assembly.broker.store), ReadinessChecks.audit(assembly.audit)])
+    }
+
     static func run(
         _ configuration: LessorConfiguration, verifier: TokenVerifier, policies: PolicyBundleStore?, logger: Logger,
-        developmentIssuer: DevelopmentIssuerController? = nil,
+        developmentIssuer: DevelopmentIssuerController? = nil, assembly: BrokerAssembly? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let tls = configuration.server.tlsCertificateChain.map {
@@ -43,18 +56,41 @@ enum BrokerRuntime {
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
             tls: tls,
-            logger: logger, developmentIssuer: developmentIssuer, onServerRunning: onServerRunning)
+            logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map(routes(for:)),
+            onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)
+        // Started in order and stopped in reverse: the audit log outlives the server and the sweeper.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let assembly {
+            services.append(.init(service: assembly.audit))
+            services += assembly.services.map { .init(service: $0) }
+        }
+        if let policies, let directory = configuration.policiesDirectory {
+            services.append(.init(service: PolicyReloader(directory: directory, store: policies, logger: logger)))
+        }
+        services += [.init(service: refresher), .init(service: app)]
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: refresher), .init(service: app)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        if let postgres = assembly?.postgres {
+            // The pool runs and the schema is migrated before any service starts; it stops last.
+            try await postgres.withRunning { _ in try await group.run() }
+        } else {
+            try await group.run()
+        }
     }
 }
 
 extension LessorError {
     /// Ends the command with the error's message and a failing exit code.
-    var exit: ValidationError { ValidationError("\(code.rawValue): \(message)") }
+    var exit: CommandFailure { CommandFailure("\(code.rawValue): \(message)") }
+}
+
+/// A command that ran and failed: printed as `Error: <message>` without the usage text, which
+/// `ValidationError` adds for mistakes in the command line itself.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -42,7 +42,19 @@ struct ServerCommand: AsyncParsableCommand {
                 "address": "\(configuration.server.host):\(configuration.server.port)",
                 "tls": "\(configuration.server.tlsCertificateChain != nil)",
             ])
-        let policies = try BrokerRuntime.loadPolicies(configuration)
-        try await BrokerRuntime.run(configuration, verifier: verifier, policies: policies, logger: logger)
+        guard let policies = try BrokerRuntime.loadPolicies(configuration) else {
+            throw ValidationError("policies: the broker needs a policy directory to bind tenants")
+        }
+        let scheme = configuration.server.tlsCertificateChain == nil ? "http" : "https"
+        let assembly: BrokerAssembly
+        do {
+            assembly = try await BrokerAssembly.open(
+                configuration, policies: policies,
+                serverURL: "\(scheme)://\(configuration.server.host):\(configuration.server.port)", logger: logger)
+        } catch {
+            throw error.exit
+        }
+        try await BrokerRuntime.run(
+            configuration, verifier: verifier, policies: policies, logger: logger, assembly: assembly)
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+public import LessorCore
+
+extension Broker {
+    /// Records a refusal, then throws `error`. When the refusal cannot be recorded the caller gets
+    /// `auditUnavailable` instead: nothing happens without a record, refusals included.
+    func refuse(
+        _ error: LessorError, caller: Caller, scope: AuditScope, binding: String? = nil, path: String? = nil,
+        event: AuditEvent = .deny, leaseID: String? = nil, decision: PolicyDecision? = nil
+    ) async throws(LessorError) -> Never {
+        let entry = AuditEntry(
+            event: event, scope: scope, requestID: caller.requestID, subject: caller.auditSubject, binding: binding,
+            path: path, leaseID: leaseID, decision: .deny, reason: "\(error.code.rawValue): \(error.message)",
+            policyDigest: decision?.bundleDigest ?? policies.status.digest,
+            policyCommit: decision?.bundleCommit ?? policies.status.commit)
+        _ = try await audit.append(entry)
+        throw error
+    }
+
+    /// The tenant a caller acts for, from its verified token and exactly one binding, never from
+    /// the request. Callers bound to no tenant are refused (and audited).
+    func tenantBinding(of caller: Caller, path: String?) async throws(LessorError) -> (
+        binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass
+    ) {
+        switch policies.current.bind(caller.identity) {
+        case .tenant(let binding, let tenant, let tenantClass):
+            return (binding, tenant, tenantClass)
+        case .global(let binding, _):
+            try await refuse(
+                LessorError(.permissionDenied, "binding \(binding.name) is global: it acts for no tenant"),
+                caller: caller, scope: .global("unbound"), binding: binding.name, path: path)
+        case .none(let reason, let binding):
+            try await refuse(
+                LessorError(.permissionDenied, reason), caller: caller, scope: .global("unbound"), binding: binding,
+                path: path)
+        }
+    }
+
+    /// The stored runtime state of a tenant, created on its first request.
+    func activeTenant(_ id: String, caller: Caller, binding: String, path: String?) async throws(LessorError)
+        -> TenantRecord
+    {
+        let record: TenantRecord
+        if let stored = try await store.tenant(id) {
+            record = stored
+        } else {
+            record = try await store.ensureTenant(id, wrappedDataKey: keyring.newWrappedDataKey(), at: clock.now)
+        }
+        guard record.state == .active else {
+            try await refuse(
+                LessorError(.tenantInactive, "tenant \(id) is \(record.state.rawValue): it gets no credentials"),
+                caller: caller, scope: .tenant(id), binding: binding, path: path)
+        }
+        return record
+    }
+}
+
+extension Duration {
+    var wholeSeconds: Int { Int(components.seconds) }
+    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension Broker {
+    /// Records a request refused before any identity was established (a token that failed
+    /// verification), then throws `error`; `auditUnavailable` when it cannot be recorded.
+    public func refuseUnauthenticated(_ error: LessorError, requestID: String, path: String?) async throws(LessorError)
+        -> Never
+    {
+        _ = try await audit.append(
+            AuditEntry(
+                event: .deny, scope: .global("unauthenticated"), requestID: requestID,
+                path: path.map { String($0.prefix(256)) }, decision: .deny,
+                reason: "\(error.code.rawValue): \(error.message)", policyDigest: policies.status.digest,
+                policyCommit: policies.status.commit))
+        throw error
+    }
+}

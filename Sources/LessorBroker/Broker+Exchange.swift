@@ -1,0 +1,95 @@
+import Foundation
+public import LessorCore
+import Logging
+
+extension Broker {
+    /// Token for credential, in the design's order: verify (done by the caller's adapter), bind,
+    /// authorize, record the lease intent, issue, commit the lease, audit (fail closed), answer.
+    public func exchange(_ caller: Caller, path text: String, requestedTTL: Duration?) async throws(LessorError)
+        -> ExchangeResult
+    {
+        let (binding, tenant, tenantClass) = try await tenantBinding(of: caller, path: text)
+        let scope = AuditScope.tenant(tenant.id)
+        let path: RequestPath
+        do {
+            path = try RequestPath(text)
+        } catch {
+            try await refuse(error, caller: caller, scope: scope, binding: binding.name, path: String(text.prefix(256)))
+        }
+        let decision = policies.current.decide(
+            identity: caller.identity,
+            request: PolicyRequest(path: path, capability: .read, requestedTTL: requestedTTL),
+            region: settings.region)
+        guard decision.isAllowed, let ttl = decision.effectiveTTL else {
+            try await refuse(
+                LessorError(.permissionDenied, decision.reason), caller: caller, scope: scope, binding: binding.name,
+                path: path.description, decision: decision)
+        }
+        let engine: any CredentialEngine
+        do {
+            engine = try self.engine(named: path.engine)
+        } catch {
+            try await refuse(
+                error, caller: caller, scope: scope, binding: binding.name, path: path.description, decision: decision)
+        }
+        let record = try await activeTenant(tenant.id, caller: caller, binding: binding.name, path: path.description)
+
+        let now = clock.now
+        var lease = Lease(
+            id: LeaseID.make(), tenantID: tenant.id, issuer: caller.identity.issuer, subject: caller.identity.subject,
+            binding: binding.name, path: path.description, engine: engine.name, issuedAt: now,
+            expiresAt: now.addingTimeInterval(ttl.timeInterval),
+            maxExpiresAt: now.addingTimeInterval(max(ttl, decision.maxTTL ?? ttl).timeInterval),
+            renewable: engine.supportsRenewal && tenantClass.renewable, state: .pending,
+            policyDigest: decision.bundleDigest, requestID: caller.requestID)
+        try await store.insertIntent(lease)
+
+        let credential: IssuedCredential
+        do {
+            credential = try await engine.issue(
+                CredentialRequest(lease: lease, enginePath: Array(path.segments.dropFirst()), identity: caller.identity)
+            )
+        } catch {
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            try await refuse(
+                error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
+                decision: decision)
+        }
+        let sealed = try credential.revocationHandle.map { handle throws(LessorError) in
+            try keyring.seal(handle, for: record)
+        }
+        // Offboarding marks the tenant before it scans for leases: re-reading the state after
+        // activation closes the window where a lease activated behind the scan would stay live.
+        guard try await store.activate(leaseID: lease.id, sealedRevocationHandle: sealed),
+            try await store.tenant(tenant.id)?.state == .active
+        else {
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
+            try await refuse(
+                LessorError(.tenantInactive, "tenant \(tenant.id) was offboarded while the credential was issued"),
+                caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
+                decision: decision)
+        }
+        lease.state = .active
+        lease.sealedRevocationHandle = sealed
+
+        do {
+            _ = try await audit.append(
+                AuditEntry(
+                    event: .grant, scope: scope, requestID: caller.requestID, subject: caller.auditSubject,
+                    binding: binding.name, path: path.description, leaseID: lease.id,
+                    tokenID: caller.identity.tokenID, ttlSeconds: ttl.wholeSeconds, decision: .allow,
+                    reason: decision.reason, policyDigest: decision.bundleDigest, policyCommit: decision.bundleCommit,
+                    details: ["engine": engine.name, "class": tenantClass.name]))
+        } catch {
+            // Fail closed: a credential nobody can account for must not stay valid.
+            try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            logger.error(
+                "grant not recorded by any audit device: credential revoked, request refused",
+                metadata: ["request_id": "\(caller.requestID)", "tenant_id": "\(tenant.id)"])
+            throw error
+        }
+        return ExchangeResult(lease: lease, data: credential.data, decision: decision)
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+public import LessorCore
+import Logging
+
+extension Broker {
+    /// Offboards a tenant: only a global admin binding whose policy allows `delete` on
+    /// `tenants/<id>`, with a reason. The tenant is marked offboarding first, so every replica
+    /// refuses it at once; then every outstanding lease is revoked through its engine, the data
+    /// key is destroyed (stored revocation handles become unreadable), and the report is returned
+    /// for signing. Running it again on an offboarded tenant finishes what is left.
+    public func offboard(_ caller: Caller, tenantID: String, reason: String) async throws(LessorError)
+        -> OffboardingReport
+    {
+        let path = "tenants/\(tenantID.prefix(63))"
+        let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bundle = policies.current
+        guard case .global(let binding, let role) = bundle.bind(caller.identity), role == .admin else {
+            try await refuse(
+                LessorError(.permissionDenied, "offboarding needs a global admin binding"), caller: caller,
+                scope: .global("admin"), path: path, event: try .action("tenant", "offboard"))
+        }
+        guard TenantDeclaration.isValidID(tenantID) else {
+            try await refuse(
+                LessorError(.requestInvalid, "a tenant id is a DNS label (a-z, 0-9, '-', at most 63)"), caller: caller,
+                scope: .global("admin"), binding: binding.name, path: path, event: try .action("tenant", "offboard"))
+        }
+        let decision = bundle.decide(
+            identity: caller.identity, request: PolicyRequest(path: try RequestPath(path), capability: .delete))
+        guard decision.isAllowed else {
+            try await refuse(
+                LessorError(.permissionDenied, decision.reason), caller: caller, scope: .global("admin"),
+                binding: binding.name, path: path, event: try .action("tenant", "offboard"), decision: decision)
+        }
+        guard !trimmedReason.isEmpty, trimmedReason.count <= 1024 else {
+            try await refuse(
+                LessorError(.requestInvalid, "offboarding needs a reason (1 to 1024 characters)"), caller: caller,
+                scope: .tenant(tenantID), binding: binding.name, path: path, event: try .action("tenant", "offboard"),
+                decision: decision)
+        }
+        guard try await store.tenant(tenantID) != nil || bundle.tenants[tenantID] != nil else {
+            try await refuse(
+                LessorError(.requestInvalid, "tenant \(tenantID) is neither declared nor known to the store"),
+                caller: caller, scope: .global("admin"), binding: binding.name, path: path,
+                event: try .action("tenant", "offboard"), decision: decision)
+        }
+
+        let record = try await store.beginOffboarding(tenantID, at: clock.now)
+        let first = try await audit.append(
+            tenantEvent(
+                "offboard", caller: caller, tenantID: tenantID, binding: binding.name, decision: decision,
+                reason: trimmedReason, details: ["requested_by": caller.identity.subject, "global_scope": "admin"]))
+
+        var revoked = 0
+        var failed: Set<String> = []
+        var cursor: String?
+        while true {
+            let batch = try await store.outstandingLeases(tenantID: tenantID, after: cursor, limit: 1000)
+            guard let last = batch.last else { break }
+            cursor = last.id
+            let outcome = try await revokeBatch(batch, tenant: record, requestID: caller.requestID)
+            revoked += outcome.revoked
+            failed.formUnion(outcome.failed)
+        }
+        try await store.finishOffboarding(tenantID, at: clock.now)
+        keyring.forget(tenantID)
+        let completedAt = clock.now
+        let last = try await audit.append(
+            tenantEvent(
+                "offboarded", caller: caller, tenantID: tenantID, binding: binding.name, decision: decision,
+                reason: trimmedReason,
+                details: [
+                    "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)", "data_key_destroyed": "true",
+                    "requested_by": caller.identity.subject, "global_scope": "admin",
+                ]))
+        logger.notice(
+            "tenant offboarded",
+            metadata: ["tenant_id": "\(tenantID)", "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)"])
+        return OffboardingReport(
+            tenantID: tenantID, completedAt: completedAt, leasesRevoked: revoked, leasesPending: failed.count,
+            firstAuditSequence: first.sequence, lastAuditSequence: last.sequence, dataKeyDestroyed: true,
+            reason: trimmedReason, requestedBy: caller.identity.subject)
+    }
+
+    /// Revokes one batch concurrently through the engines, marks the successes revoked in one
+    /// store call and audits each lease; failures go through the retry path.
+    private func revokeBatch(_ batch: [Lease], tenant: TenantRecord, requestID: String) async throws(LessorError)
+        -> (revoked: Int, failed: [String])
+    {
+        let results = await withTaskGroup(of: (Lease, Bool).self) { group in
+            for lease in batch {
+                group.addTask {
+                    do {
+                        let engine = try self.engine(named: lease.engine)
+                        try await engine.revoke(lease, revocationHandle: try self.handle(of: lease, tenant: tenant))
+                        return (lease, true)
+                    } catch {
+                        return (lease, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [(Lease, Bool)]()) { $0.append($1) }
+        }
+        let succeeded = results.filter(\.1).map(\.0)
+        _ = try await store.markRevoked(leaseIDs: succeeded.map(\.id), at: clock.now)
+        try await appendAll(
+            succeeded.map { lease in
+                AuditEntry(
+                    event: .revoke, scope: .tenant(lease.tenantID), requestID: requestID, binding: lease.binding,
+                    path: lease.path, leaseID: lease.id, decision: .allow, reason: "tenant offboarded",
+                    policyDigest: lease.policyDigest, details: ["engine": lease.engine])
+            })
+        var failed: [String] = []
+        for (lease, ok) in results where !ok {
+            if try await revokeOutstanding(lease, tenant: tenant, cause: "tenant offboarded", requestID: requestID)
+                != .revoked
+            {
+                failed.append(lease.id)
+            }
+        }
+        return (succeeded.count, failed)
+    }
+
+    /// Appends concurrently so the audit device commits them in a few group commits.
+    func appendAll(_ entries: [AuditEntry]) async throws(LessorError) {
+        let audit = self.audit
+        let failure = await withTaskGroup(of: LessorError?.self) { group in
+            for entry in entries {
+                group.addTask {
+                    do throws(LessorError) {
+                        _ = try await audit.append(entry)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            return await group.reduce(into: LessorError?.none) { first, error in first = first ?? error }
+        }
+        if let failure { throw failure }
+    }
+
+    private func tenantEvent(
+        _ action: String, caller: Caller, tenantID: String, binding: String, decision: PolicyDecision, reason: String,
+        details: [String: String]
+    ) throws(LessorError) -> AuditEntry {
+        AuditEntry(
+            event: try .action("tenant", action), scope: .tenant(tenantID), requestID: caller.requestID,
+            subject: caller.auditSubject, binding: binding, path: "tenants/\(tenantID)", decision: .allow,
+            reason: reason, policyDigest: decision.bundleDigest, policyCommit: decision.bundleCommit, details: details)
+    }
+}

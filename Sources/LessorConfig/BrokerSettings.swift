@@ -1,0 +1,45 @@
+/// The broker's state and engines as configured: where its data lives, which store and audit
+/// devices it uses, its token issuer URL and its lease housekeeping.
+public struct BrokerSettings: Sendable, Hashable {
+    public enum Store: Sendable, Hashable {
+        /// The embedded default; nil path means `<data_dir>/lessor.sqlite`.
+        case sqlite(path: String?)
+        /// Shared by several replicas. The URL (with its password) is read from a file so it
+        /// never sits in the configuration itself.
+        case postgres(urlFile: String)
+    }
+
+    public enum AuditDevice: Sendable, Hashable {
+        case file(directory: String, maxSegmentBytes: Int, maxSegmentAge: Duration)
+        case stdout
+    }
+
+    /// Keys (broker key, token keys), the SQLite file and the default audit directory.
+    public var dataDirectory = "/var/lib/lessor"
+    public var store = Store.sqlite(path: nil)
+    /// Empty means one file device in `<data_dir>/audit/log`.
+    public var auditDevices: [AuditDevice] = []
+    /// Holds signing.key, hash.key and public-key.json (`lessor audit keygen`); nil means
+    /// `<data_dir>/audit/keys`, created on first start.
+    public var auditKeyDirectory: String?
+    public var checkpointEveryRecords = 1000
+    public var checkpointInterval = Duration.seconds(60)
+    /// `iss` of broker-signed tokens and the base of their discovery document; nil means this
+    /// server's own URL.
+    public var tokenIssuer: String?
+    public var pendingGrace = Duration.seconds(120)
+    public var sweepInterval = Duration.seconds(1)
+    public var maxRevokeAttempts = 8
+
+    public init() {}
+
+    public var resolvedAuditKeyDirectory: String { auditKeyDirectory ?? "\(dataDirectory)/audit/keys" }
+    public var resolvedAuditDevices: [AuditDevice] {
+        auditDevices.isEmpty
+            ? [
+                .file(
+                    directory: "\(dataDirectory)/audit/log", maxSegmentBytes: 64 << 20, maxSegmentAge: .seconds(86_400))
+            ]
+            : auditDevices
+    }
+}

@@ -1,0 +1,108 @@
+import CurlClient
+import Foundation
+import Glibc
+import LessorCore
+
+/// `lessor dev` as a real child process on a free loopback port, with the repository's example
+/// policies and development certificates. Stopped (SIGKILL if need be) by the test that started it.
+final class DevBrokerProcess {
+    let port: Int
+    let dataDirectory: String
+    let process = Process()
+    private let output = Pipe()
+
+    static var repository: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+    var address: String { "https://127.0.0.1:\(port)" }
+    var caBundle: String { "\(Self.repository)/certs-dev/ca.pem" }
+
+    /// Starts the broker and returns once it printed its banner (it is listening and ready).
+    init(dataDirectory: String, port: Int? = nil, pendingGraceSeconds: Int = 1) throws {
+        self.dataDirectory = dataDirectory
+        self.port = try port ?? Self.freePort()
+        process.executableURL = try Self.lessorExecutable()
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.repository)
+        process.arguments = [
+            "dev", "--port", "\(self.port)", "--data-dir", dataDirectory, "--pending-grace-seconds",
+            "\(pendingGraceSeconds)",
+        ]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !text.contains("Offboard tenant") {
+            let count = buffer.withUnsafeMutableBytes {
+                read(output.fileHandleForReading.fileDescriptor, $0.baseAddress!, $0.count)
+            }
+            guard count > 0 else { throw LessorError(.internalFailure, "lessor dev exited before it was ready") }
+            text += String(decoding: buffer[0..<count], as: UTF8.self)
+        }
+    }
+
+    func token(_ name: String = "token") throws -> String {
+        try String(contentsOfFile: "\(dataDirectory)/\(name)", encoding: .utf8)
+    }
+
+    /// What a client needs to call this broker; safe to share between tasks.
+    var endpoint: Endpoint { Endpoint(address: address, caBundle: caBundle) }
+
+    struct Endpoint: Sendable {
+        let address: String
+        let caBundle: String
+
+        /// One HTTP call with a bearer token; the status and the parsed JSON body.
+        func call(_ path: String, token: String, json: [String: JSONValue]? = nil) async throws -> (Int, JSONValue?) {
+            let response = try await CurlHTTPClient().send(
+                CurlRequest(
+                    url: address + path, method: json == nil ? .get : .post,
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                    body: json.map { AuditCanonicalJSON.encode(.object($0)) }, caBundlePath: caBundle))
+            return (response.status, try? JSONParser.parse(response.body))
+        }
+    }
+
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { throw LessorError(.internalFailure, "no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func lessorExecutable() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("lessor")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return url
+            }
+        }
+        throw LessorError(.internalFailure, "the lessor executable is not next to the test bundle")
+    }
+}

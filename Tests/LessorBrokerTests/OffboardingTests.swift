@@ -1,0 +1,98 @@
+import Foundation
+import LessorAudit
+import LessorBroker
+import LessorCore
+import LessorEngines
+import LessorSQLite
+import LessorTestSupport
+import Testing
+
+@Suite("Offboarding: cut off at once, revoke everything, destroy the key, sign a certificate")
+struct OffboardingTests {
+    @Test("Offboarding revokes every live lease, destroys the data key and yields a verifiable certificate")
+    func offboardRevokesEverything() async throws {
+        let refusing = RefusingEngine()
+        let fixture = try BrokerFixture(extraEngines: [refusing])
+        let acme = fixture.workload("acme")
+        var leases: [Lease] = []
+        for index in 0..<25 {
+            leases.append(
+                try await fixture.broker.exchange(
+                    acme, path: index.isMultiple(of: 2) ? "token/audiences/billing" : "token/audiences/shared",
+                    requestedTTL: nil
+                ).lease)
+        }
+        let upstream = try await fixture.broker.exchange(acme, path: "refusing/things/db", requestedTTL: nil).lease
+        let neighbour = try await fixture.broker.exchange(
+            fixture.workload("globex"), path: "token/audiences/billing", requestedTTL: nil
+        ).lease
+
+        let report = try await fixture.broker.offboard(fixture.admin(), tenantID: "acme", reason: "contract ended")
+        #expect(report.leasesRevoked == 25)
+        #expect(report.leasesPending == 1, "the upstream that refuses stays pending for the sweeper")
+        #expect(report.dataKeyDestroyed)
+        #expect(report.lastAuditSequence > report.firstAuditSequence)
+        for lease in leases {
+            #expect(try await fixture.store.lease(id: lease.id, tenantID: "acme")?.state == .revoked)
+        }
+        #expect(try await fixture.store.lease(id: upstream.id, tenantID: "acme")?.state == .revoking)
+        #expect(refusing.handles.first == Array("handle-\(upstream.id)".utf8), "the handle opened before the key went")
+        #expect(try await fixture.store.lease(id: neighbour.id, tenantID: "globex")?.state == .active)
+        let record = try #require(try await fixture.store.tenant("acme"))
+        #expect(record.state == .offboarded && record.wrappedDataKey == nil)
+
+        let certificate = report.certificate(signedWith: fixture.signingKey.keyPair, keyID: fixture.signingKey.keyID)
+        try certificate.verify(publicKey: fixture.signingKey.publicKey.key)
+        var forged = certificate
+        forged.leasesRevoked = 26
+        #expect(throws: LessorError.self) { try forged.verify(publicKey: fixture.signingKey.publicKey.key) }
+
+        let records = try await fixture.auditRecords()
+        #expect(records.contains { $0["event"]?.stringValue == "tenant.offboard" })
+        #expect(records.contains { $0["event"]?.stringValue == "tenant.offboarded" })
+        #expect(
+            records.filter { $0["event"]?.stringValue == "revoke" && $0["tenant_id"]?.stringValue == "acme" }.count
+                == 26)
+        await fixture.cleanUp()
+    }
+
+    @Test("An offboarded tenant's valid token gets nothing, and a policy reload cannot revive it")
+    func offboardedTenantGetsNothing() async throws {
+        let fixture = try BrokerFixture()
+        let acme = fixture.workload("acme")
+        let lease = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil).lease
+        _ = try await fixture.broker.offboard(fixture.admin(), tenantID: "acme", reason: "offboarding test")
+        #expect(fixture.policies.current.tenants["acme"] != nil, "acme is still declared in the policy files")
+        for attempt in 0..<3 {
+            do {
+                switch attempt {
+                case 0: _ = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil)
+                case 1: _ = try await fixture.broker.renew(acme, leaseID: lease.id, increment: nil)
+                default: _ = try await fixture.broker.leases(acme, after: nil, limit: 10)
+                }
+                Issue.record("an offboarded tenant was served (attempt \(attempt))")
+            } catch {
+                #expect(error.code == .tenantInactive)
+            }
+        }
+        #expect(try await fixture.broker.introspect(acme, tokenTenant: "acme", leaseID: lease.id) == nil)
+        await fixture.cleanUp()
+    }
+
+    @Test("Only a global admin with a reason may offboard; refusals are audited")
+    func offboardingIsGuarded() async throws {
+        let fixture = try BrokerFixture()
+        for (caller, reason) in [(fixture.workload("acme"), "mine"), (fixture.admin(), "  ")] {
+            do {
+                _ = try await fixture.broker.offboard(caller, tenantID: "acme", reason: reason)
+                Issue.record("offboarding was allowed")
+            } catch {
+                #expect([LessorError.Code.permissionDenied, .requestInvalid].contains(error.code))
+            }
+        }
+        #expect(try await fixture.store.tenant("acme")?.state != .offboarding)
+        let refusals = try await fixture.auditRecords().filter { $0["event"]?.stringValue == "tenant.offboard" }
+        #expect(refusals.count == 2 && refusals.allSatisfy { $0["decision"]?.stringValue == "deny" })
+        await fixture.cleanUp()
+    }
+}

@@ -1,1 +1,0 @@
-// Seed file; replaced by the target's real tests.
