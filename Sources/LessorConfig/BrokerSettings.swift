@@ -27,12 +27,20 @@ public struct BrokerSettings: Sendable, Hashable {
     /// `iss` of broker-signed tokens and the base of their discovery document; nil means this
     /// server's own URL.
     public var tokenIssuer: String?
+    /// The broker key that seals tenants' data keys; nil means `<data_dir>/broker.key`, created on
+    /// first start. Replicas sharing one PostgreSQL must share this key (mount it from a Secret).
+    public var brokerKeyFile: String?
+    /// The token engine's signing keys; nil means `<data_dir>/token-keys`. Replicas behind one
+    /// issuer URL should share it so every replica publishes every key.
+    public var tokenKeyDirectory: String?
     public var pendingGrace = Duration.seconds(120)
     public var sweepInterval = Duration.seconds(1)
     public var maxRevokeAttempts = 8
 
     public init() {}
 
+    public var resolvedBrokerKeyFile: String { brokerKeyFile ?? "\(dataDirectory)/broker.key" }
+    public var resolvedTokenKeyDirectory: String { tokenKeyDirectory ?? "\(dataDirectory)/token-keys" }
     public var resolvedAuditKeyDirectory: String { auditKeyDirectory ?? "\(dataDirectory)/audit/keys" }
     public var resolvedAuditDevices: [AuditDevice] {
         auditDevices.isEmpty

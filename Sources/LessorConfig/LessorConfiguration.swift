@@ -40,7 +40,8 @@ public struct LessorConfiguration: Sendable {
     {
         let root = try ConfigNode.load(yaml: yaml, file: file)
         let members = try root.mapping(allowed: [
-            "server", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir", "store", "audit",
+            "server", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir", "broker_key_file",
+            "store", "audit",
             "token_engine", "leases",
         ])
         var configuration = LessorConfiguration()
@@ -88,6 +89,7 @@ public struct LessorConfiguration: Sendable {
     {
         var settings = BrokerSettings()
         if let directory = members["data_dir"] { settings.dataDirectory = resolve(try directory.string()) }
+        if let key = members["broker_key_file"] { settings.brokerKeyFile = resolve(try key.string()) }
         if let store = members["store"] {
             let fields = try store.mapping(allowed: ["sqlite", "postgres"])
             guard fields.count == 1 else { throw store.error("choose one store: sqlite or postgres") }
@@ -138,7 +140,8 @@ public struct LessorConfiguration: Sendable {
             }
         }
         if let engine = members["token_engine"] {
-            let fields = try engine.mapping(allowed: ["issuer"])
+            let fields = try engine.mapping(allowed: ["issuer", "key_directory"])
+            if let directory = fields["key_directory"] { settings.tokenKeyDirectory = resolve(try directory.string()) }
             if let issuer = fields["issuer"] {
                 let text = try issuer.string()
                 guard text.hasPrefix("https://") || text.hasPrefix("http://127.0.0.1") else {

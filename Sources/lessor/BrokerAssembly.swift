@@ -28,7 +28,8 @@ struct BrokerAssembly: Sendable {
         let data = settings.dataDirectory
         try createPrivateDirectory(data)
         let brokerKey = try SecretBox(
-            key: SecretKeyFile.readOrCreate("\(data)/broker.key", byteCount: SecretBox.keyCount, what: "broker key"))
+            key: SecretKeyFile.readOrCreate(
+                settings.resolvedBrokerKeyFile, byteCount: SecretBox.keyCount, what: "broker key"))
 
         let keyDirectory = settings.resolvedAuditKeyDirectory
         if !FileManager.default.fileExists(atPath: AuditKeyDirectory.signingKey(keyDirectory)) {
@@ -72,7 +73,7 @@ struct BrokerAssembly: Sendable {
         let maxLifetime = policies.current.classes.values.map(\.maxTTL).max() ?? .seconds(43_200)
         let tokenEngine = try TokenEngine(
             issuer: settings.tokenIssuer ?? serverURL,
-            keyring: try TokenSigningKeyring(directory: "\(data)/token-keys", now: Date()),
+            keyring: try TokenSigningKeyring(directory: settings.resolvedTokenKeyDirectory, now: Date()),
             maxTokenLifetime: maxLifetime)
         let broker = Broker(
             store: store, audit: audit, policies: policies, engines: [tokenEngine],

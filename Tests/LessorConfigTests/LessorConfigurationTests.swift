@@ -131,4 +131,63 @@ struct LessorConfigurationTests {
         let text = message(yaml)
         #expect(text?.contains(expected) == true, "got: \(text ?? "no error")")
     }
+
+    @Test("Broker state, store, audit devices, token engine and lease housekeeping are read, paths resolved")
+    func brokerSections() throws {
+        let configuration = try parse(
+            """
+            issuers: [{issuer: 'https://a', audiences: [a]}]
+            data_dir: state
+            broker_key_file: /run/secrets/broker.key
+            store: {postgres: {url_file: pg-url}}
+            audit:
+              devices: [{type: file, directory: /var/log/lessor, max_segment_bytes: 1048576, max_segment_age: 1h}, {type: stdout}]
+              key_directory: audit-keys
+              checkpoint_every: 500
+              checkpoint_interval: 30s
+            token_engine: {issuer: 'https://lessor.example.com/', key_directory: /run/secrets/token-keys}
+            leases: {pending_grace: 90s, sweep_interval: 2s, max_revoke_attempts: 5}
+            """)
+        let broker = configuration.broker
+        #expect(broker.dataDirectory == "/etc/lessor/state")
+        #expect(broker.resolvedBrokerKeyFile == "/run/secrets/broker.key")
+        #expect(broker.store == .postgres(urlFile: "/etc/lessor/pg-url"))
+        #expect(
+            broker.resolvedAuditDevices == [
+                .file(directory: "/var/log/lessor", maxSegmentBytes: 1 << 20, maxSegmentAge: .seconds(3600)), .stdout,
+            ])
+        #expect(broker.resolvedAuditKeyDirectory == "/etc/lessor/audit-keys")
+        #expect(broker.checkpointEveryRecords == 500 && broker.checkpointInterval == .seconds(30))
+        #expect(broker.tokenIssuer == "https://lessor.example.com")
+        #expect(broker.resolvedTokenKeyDirectory == "/run/secrets/token-keys")
+        #expect(
+            broker.pendingGrace == .seconds(90) && broker.sweepInterval == .seconds(2) && broker.maxRevokeAttempts == 5)
+    }
+
+    @Test("Without broker sections: SQLite and one file device under the data directory")
+    func brokerDefaults() throws {
+        let broker = try parse("issuers: [{issuer: 'https://a', audiences: [a]}]").broker
+        #expect(broker.store == .sqlite(path: nil))
+        #expect(broker.resolvedBrokerKeyFile == "/var/lib/lessor/broker.key")
+        #expect(
+            broker.resolvedAuditDevices == [
+                .file(
+                    directory: "/var/lib/lessor/audit/log", maxSegmentBytes: 64 << 20, maxSegmentAge: .seconds(86_400))
+            ])
+    }
+
+    @Test(
+        "Broker section mistakes are named",
+        arguments: [
+            ("store: {sqlite: {}, postgres: {url_file: u}}", "choose one store"),
+            ("store: {postgres: {}}", "postgres needs url_file"),
+            ("audit: {devices: [{type: syslog}]}", "type must be file or stdout"),
+            ("audit: {devices: [{type: file}]}", "a file device needs directory"),
+            ("token_engine: {issuer: 'http://lessor.example.com'}", "must be an https:// URL"),
+            ("leases: {max_revoke_attempts: 0}", "between 1 and 100"),
+        ])
+    func brokerMistakes(section: String, expected: String) {
+        let text = message("issuers: [{issuer: 'https://a', audiences: [a]}]\n\(section)")
+        #expect(text?.contains(expected) == true, "got: \(text ?? "no error")")
+    }
 }
