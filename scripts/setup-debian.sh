@@ -3,7 +3,7 @@
 # are already present.
 set -euo pipefail
 
-packages=(libssl-dev libcurl4-openssl-dev libsodium-dev pkg-config openssl)
+packages=(libssl-dev libcurl4-openssl-dev libsodium-dev libsqlite3-dev pkg-config openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
