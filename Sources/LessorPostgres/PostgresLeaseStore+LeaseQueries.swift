@@ -65,10 +65,11 @@ extension PostgresLeaseStore {
         let at = PostgresTime.milliseconds(now)
         let counts = try await rows(
             """
-            SELECT count(*) FILTER (WHERE state = 'active' AND expires_at > \(at)),
-                count(*) FILTER (WHERE state = 'revoking' OR (state = 'active' AND expires_at <= \(at))),
-                count(*) FILTER (WHERE state = 'irrevocable')
-            FROM leases WHERE state IN ('active', 'revoking', 'irrevocable')
+            SELECT
+                (SELECT count(*) FROM leases WHERE state = 'active' AND expires_at > \(at)),
+                (SELECT count(*) FROM leases WHERE state = 'active' AND expires_at <= \(at))
+                    + (SELECT count(*) FROM leases WHERE state = 'revoking'),
+                (SELECT count(*) FROM leases WHERE state = 'irrevocable')
             """,
             while: "counting leases failed", decode: { try $0.decode((Int, Int, Int).self) })
         guard let (live, backlog, irrevocable) = counts.first else {

@@ -45,9 +45,21 @@ struct PostgresMigration: Sendable {
                 )
                 """,
                 "CREATE UNIQUE INDEX leases_by_tenant ON leases (tenant_id, id)",
-                "CREATE INDEX leases_outstanding ON leases (tenant_id, state, id)",
-                "CREATE INDEX leases_due_by_expiry ON leases (state, expires_at)",
-                "CREATE INDEX leases_due_by_attempt ON leases (state, next_attempt_at)",
+                // The indexes below are partial: a revoked lease leaves them, so revoking a batch
+                // adds no entries to them and most leases (revoked ones) cost nothing there.
+                """
+                CREATE INDEX leases_outstanding ON leases (tenant_id, state, id)
+                    WHERE state IN ('pending', 'active', 'revoking')
+                """,
+                """
+                CREATE INDEX leases_due_by_expiry ON leases (state, expires_at)
+                    WHERE state IN ('pending', 'active')
+                """,
+                """
+                CREATE INDEX leases_due_by_attempt ON leases (state, next_attempt_at)
+                    WHERE state = 'revoking'
+                """,
+                "CREATE INDEX leases_irrevocable ON leases (tenant_id) WHERE state = 'irrevocable'",
             ])
     ]
 }

@@ -35,14 +35,35 @@ enum PostgresStoreFailure {
         case is CancellationError:
             return "cancelled"
         default:
+            if let poolFailure = poolFailure(error) {
+                return poolFailure
+            }
             return "\(type(of: error))"
         }
+    }
+
+    /// The pool's own errors (`ConnectionPoolError`, from a module this target does not import)
+    /// carry only a case: no connection for a while, shut down, or cancelled.
+    private static func poolFailure(_ error: any Error) -> String? {
+        guard String(describing: type(of: error)) == "ConnectionPoolError" else { return nil }
+        let detail = String(reflecting: error)
+        if detail.contains("CircuitBreaker") {
+            return "no connection could be opened for a minute"
+        }
+        if detail.contains("poolShutdown") {
+            return "the connection pool has shut down"
+        }
+        return "the connection request was cancelled"
     }
 
     private static func hint(for error: any Error, endpoint: String) -> String {
         guard let error = error as? PSQLError else {
             if error is PostgresDecodingError {
                 return "check that the database schema matches this broker version"
+            }
+            if poolFailure(error) != nil {
+                return "check that PostgreSQL at \(endpoint) is running and reachable, that the URL's user, password "
+                    + "and sslmode are right, and that the store's run() is running; the log has each connection error"
             }
             return "check that PostgreSQL at \(endpoint) is reachable and the store is running"
         }
