@@ -75,3 +75,24 @@ extension Broker {
         throw error
     }
 }
+
+extension Broker {
+    /// Records a request refused after authentication but before any use case ran (a body that
+    /// cannot be read), under the caller's tenant when it has one, then throws `error`.
+    public func refuseRequest(_ error: LessorError, caller: Caller, path: String) async throws(LessorError) -> Never {
+        let scope: AuditScope
+        let binding: String?
+        switch policies.current.bind(caller.identity) {
+        case .tenant(let bound, let tenant, _):
+            scope = .tenant(tenant.id)
+            binding = bound.name
+        case .global(let bound, _):
+            scope = .global("admin")
+            binding = bound.name
+        case .none(_, let name):
+            scope = .global("unbound")
+            binding = name
+        }
+        try await refuse(error, caller: caller, scope: scope, binding: binding, path: String(path.prefix(256)))
+    }
+}

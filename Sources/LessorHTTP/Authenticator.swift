@@ -24,4 +24,24 @@ struct Authenticator: Sendable {
             throw APIError(error, requestID: context.requestID)
         }
     }
+
+    /// The JSON body of an authenticated request; one that cannot be read is refused and audited.
+    func body<Body: Decodable>(
+        _ type: Body.Type, of request: Request, caller: Caller
+    ) async throws(LessorError) -> Body {
+        do {
+            return try await RequestBody.json(type, from: request)
+        } catch {
+            try await broker.refuseRequest(error, caller: caller, path: request.uri.path)
+        }
+    }
+
+    /// The form body of an authenticated request; one that cannot be read is refused and audited.
+    func form(of request: Request, caller: Caller) async throws(LessorError) -> [String: String] {
+        do {
+            return try await RequestBody.form(from: request)
+        } catch {
+            try await broker.refuseRequest(error, caller: caller, path: request.uri.path)
+        }
+    }
 }

@@ -35,7 +35,7 @@ public struct CredentialsController: Sendable {
     @Sendable func exchange(request: Request, context: LessorRequestContext) async throws -> Response {
         let caller = try await authenticator.caller(request, context: context)
         return try await answerJSON(context) { () throws(LessorError) in
-            let body = try await RequestBody.json(ExchangeRequest.self, from: request)
+            let body = try await authenticator.body(ExchangeRequest.self, of: request, caller: caller)
             let path = context.parameters.getCatchAll().joined(separator: "/")
             let result = try await broker.exchange(caller, path: path, requestedTTL: body.ttl?.duration)
             context.logger.info(
@@ -53,7 +53,7 @@ public struct CredentialsController: Sendable {
     @Sendable func renew(request: Request, context: LessorRequestContext) async throws -> Response {
         let caller = try await authenticator.caller(request, context: context)
         return try await answerJSON(context) { () throws(LessorError) in
-            let body = try await RequestBody.json(RenewRequest.self, from: request)
+            let body = try await authenticator.body(RenewRequest.self, of: request, caller: caller)
             let renewal = try await broker.renew(caller, leaseID: body.leaseId, increment: body.increment?.duration)
             let remaining = Int(renewal.lease.expiresAt.timeIntervalSinceNow.rounded())
             return
@@ -64,7 +64,7 @@ public struct CredentialsController: Sendable {
     @Sendable func revoke(request: Request, context: LessorRequestContext) async throws -> Response {
         let caller = try await authenticator.caller(request, context: context)
         return try await answerJSON(context) { () throws(LessorError) in
-            let body = try await RequestBody.json(RevokeRequest.self, from: request)
+            let body = try await authenticator.body(RevokeRequest.self, of: request, caller: caller)
             let lease = try await broker.revoke(caller, leaseID: body.leaseId)
             return (RevokeBody(leaseId: lease.id, state: lease.state.rawValue, requestId: context.requestID))
         }

@@ -32,7 +32,7 @@ public struct TenantController: Sendable {
         let tenantID = context.parameters.get("tenant") ?? ""
         let header = request.headers.first { $0.name.canonicalName == "x-lessor-reason" }?.value
         let certificate = try await answer(context) { () throws(LessorError) in
-            let body = try await RequestBody.json(OffboardRequest.self, from: request)
+            let body = try await authenticator.body(OffboardRequest.self, of: request, caller: caller)
             let report = try await broker.offboard(caller, tenantID: tenantID, reason: header ?? body.reason ?? "")
             return report.certificate(signedWith: certificateKey, keyID: certificateKeyID)
         }

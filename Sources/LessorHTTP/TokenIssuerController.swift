@@ -31,16 +31,14 @@ public struct TokenIssuerController: Sendable {
 
     @Sendable func introspect(request: Request, context: LessorRequestContext) async throws -> Response {
         let caller = try await authenticator.caller(request, context: context)
-        let fields: [String: String]
-        do {
-            fields = try await RequestBody.form(from: request)
-        } catch {
-            throw APIError(error, requestID: context.requestID)
-        }
-        guard let token = fields["token"], !token.isEmpty else {
-            throw APIError(
-                LessorError(.requestInvalid, "send the token to introspect as the form field 'token'"),
-                requestID: context.requestID)
+        let token = try await answer(context) { () throws(LessorError) -> String in
+            let fields = try await authenticator.form(of: request, caller: caller)
+            guard let token = fields["token"], !token.isEmpty else {
+                try await broker.refuseRequest(
+                    LessorError(.requestInvalid, "send the token to introspect as the form field 'token'"),
+                    caller: caller, path: request.uri.path)
+            }
+            return token
         }
         let inactive = Self.json(.object(["active": .bool(false)]))
         guard let claims = try? engine.verify(token, now: Date()) else { return inactive }

@@ -14,10 +14,6 @@ struct HTTPInputTests {
         ("GET", "/v1/leases"), ("POST", "/v1/introspect"), ("POST", "/v1/tenants/acme/offboard"),
     ]
 
-    /// Body refusals are answered before any use case runs, and nothing audits them.
-    static let unauditedBodies: Comment =
-        ("a request body that fails to parse is refused in LessorHTTP before the broker sees the request, so no deny record is written")
-
     @Test("a missing, foreign-scheme, garbage, expired or forged bearer token is 401, never echoed, and audited")
     func badBearerTokens() async throws {
         try await BrokerUnderTest.run { broker in
@@ -124,9 +120,7 @@ struct HTTPInputTests {
 
             let audit = try broker.stopAndReadAudit()
             for id in refused {
-                withKnownIssue(Self.unauditedBodies) {
-                    #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
-                }
+                #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
             }
         }
     }
@@ -263,9 +257,7 @@ struct HTTPInputTests {
             }
             let audit = try broker.stopAndReadAudit()
             for id in refused {
-                withKnownIssue(Self.unauditedBodies) {
-                    #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
-                }
+                #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
             }
         }
     }
