@@ -159,7 +159,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LessorAuditTests",
-            dependencies: ["LessorAudit", "LessorCore", "LessorCrypto", "lessor"],
+            dependencies: ["LessorAudit", "LessorCore", "LessorCrypto", "LessorTestSupport", "lessor"],
             swiftSettings: strict),
         .testTarget(
             name: "LessorConfigTests",

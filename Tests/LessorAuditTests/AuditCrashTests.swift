@@ -1,28 +1,13 @@
 import Foundation
 import Glibc
 import LessorCore
+import LessorTestSupport
 import Testing
 
 @testable import LessorAudit
 
 @Suite("Crash safety with a real process")
 struct AuditCrashTests {
-    /// The `lessor` executable SwiftPM builds beside the test bundle.
-    private func lessorExecutable() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-        ]
-        for directory in candidates {
-            let url = directory.appendingPathComponent("lessor")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return url
-            }
-        }
-        throw LessorError(.internalFailure, "the lessor executable is not next to the test bundle")
-    }
-
     /// Reads from `descriptor` until at least `count` lines are in, or the end.
     private func readText(_ descriptor: Int32, lines count: Int) -> String {
         var text = ""
@@ -40,7 +25,7 @@ struct AuditCrashTests {
         let fixture = try AuditFixture()
         defer { fixture.cleanUp() }
         let process = Process()
-        process.executableURL = try lessorExecutable()
+        process.executableURL = try LessorExecutable.url()
         process.arguments = [
             "audit", "burst", "--dir", fixture.logDirectory, "--keys", fixture.keyDirectory, "--count", "10000000",
             "--writers", "16", "--checkpoint-every", "40",

@@ -2,6 +2,7 @@ import CurlClient
 import Foundation
 import Glibc
 import LessorCore
+import LessorTestSupport
 
 /// `lessor dev` as a real child process on a free loopback port, with the repository's example
 /// policies and development certificates. Stopped (SIGKILL if need be) by the test that started it.
@@ -22,7 +23,7 @@ final class DevBrokerProcess {
     init(dataDirectory: String, port: Int? = nil, pendingGraceSeconds: Int = 1) throws {
         self.dataDirectory = dataDirectory
         self.port = try port ?? Self.freePort()
-        process.executableURL = try Self.lessorExecutable()
+        process.executableURL = try LessorExecutable.url()
         process.currentDirectoryURL = URL(fileURLWithPath: Self.repository)
         process.arguments = [
             "dev", "--port", "\(self.port)", "--data-dir", dataDirectory, "--pending-grace-seconds",
@@ -89,20 +90,5 @@ final class DevBrokerProcess {
         }
         guard bound else { throw LessorError(.internalFailure, "no free loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func lessorExecutable() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-        ]
-        for directory in candidates {
-            let url = directory.appendingPathComponent("lessor")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return url
-            }
-        }
-        throw LessorError(.internalFailure, "the lessor executable is not next to the test bundle")
     }
 }

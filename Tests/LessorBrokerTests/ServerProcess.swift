@@ -4,6 +4,7 @@ import Glibc
 import LessorCore
 import LessorCrypto
 import LessorIdentity
+import LessorTestSupport
 import Testing
 
 /// `lessor server --config <file>` as a real child process on a free loopback port, over plain
@@ -63,7 +64,7 @@ final class ServerProcess: @unchecked Sendable {
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         defer { try? log.close() }
-        process.executableURL = try DevBrokerProcess.lessorExecutable()
+        process.executableURL = try LessorExecutable.url()
         process.arguments = ["server", "--config", configurationFile]
         process.standardOutput = log
         process.standardError = log
