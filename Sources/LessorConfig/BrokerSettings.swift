@@ -33,6 +33,8 @@ public struct BrokerSettings: Sendable, Hashable {
     /// The token engine's signing keys; nil means `<data_dir>/token-keys`. Replicas behind one
     /// issuer URL should share it so every replica publishes every key.
     public var tokenKeyDirectory: String?
+    /// How old the current token signing key may get before it is rotated.
+    public var tokenKeyRotation = Duration.seconds(86_400)
     public var pendingGrace = Duration.seconds(120)
     public var sweepInterval = Duration.seconds(1)
     public var maxRevokeAttempts = 8

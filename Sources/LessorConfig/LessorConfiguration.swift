@@ -140,7 +140,10 @@ public struct LessorConfiguration: Sendable {
             }
         }
         if let engine = members["token_engine"] {
-            let fields = try engine.mapping(allowed: ["issuer", "key_directory"])
+            let fields = try engine.mapping(allowed: ["issuer", "key_directory", "rotate_every"])
+            if let every = fields["rotate_every"] {
+                settings.tokenKeyRotation = try every.duration(in: .seconds(3600)...(.seconds(366 * 86_400)))
+            }
             if let directory = fields["key_directory"] { settings.tokenKeyDirectory = resolve(try directory.string()) }
             if let issuer = fields["issuer"] {
                 let text = try issuer.string()

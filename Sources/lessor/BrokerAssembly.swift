@@ -82,7 +82,10 @@ struct BrokerAssembly: Sendable {
                 region: configuration.region, pendingGrace: settings.pendingGrace,
                 maxRevokeAttempts: settings.maxRevokeAttempts),
             logger: logger)
-        let services: [any Service] = [ExpirySweeper(broker: broker, interval: settings.sweepInterval)]
+        let services: [any Service] = [
+            ExpirySweeper(broker: broker, interval: settings.sweepInterval),
+            TokenKeyRotation(engine: tokenEngine, every: settings.tokenKeyRotation, logger: logger),
+        ]
         return BrokerAssembly(
             broker: broker, audit: audit, tokenEngine: tokenEngine, certificateKey: signingKey, postgres: postgres,
             services: services)

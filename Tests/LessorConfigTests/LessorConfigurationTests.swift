@@ -145,7 +145,7 @@ struct LessorConfigurationTests {
               key_directory: audit-keys
               checkpoint_every: 500
               checkpoint_interval: 30s
-            token_engine: {issuer: 'https://lessor.example.com/', key_directory: /run/secrets/token-keys}
+            token_engine: {issuer: 'https://lessor.example.com/', key_directory: /run/secrets/token-keys, rotate_every: 12h}
             leases: {pending_grace: 90s, sweep_interval: 2s, max_revoke_attempts: 5}
             """)
         let broker = configuration.broker
@@ -160,6 +160,7 @@ struct LessorConfigurationTests {
         #expect(broker.checkpointEveryRecords == 500 && broker.checkpointInterval == .seconds(30))
         #expect(broker.tokenIssuer == "https://lessor.example.com")
         #expect(broker.resolvedTokenKeyDirectory == "/run/secrets/token-keys")
+        #expect(broker.tokenKeyRotation == .seconds(12 * 3600))
         #expect(
             broker.pendingGrace == .seconds(90) && broker.sweepInterval == .seconds(2) && broker.maxRevokeAttempts == 5)
     }
