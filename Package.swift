@@ -136,7 +136,8 @@ let package = Package(
         .executableTarget(
             name: "lessor-bench",
             dependencies: [
-                "LessorCore", "LessorCrypto", "LessorIdentity", "LessorAudit",
+                "LessorCore", "LessorCrypto", "LessorIdentity", "LessorAudit", "LessorBroker", "LessorEngines",
+                "LessorSQLite", "LessorPostgres", "LessorConfig",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/Sources/lessor-bench",
