@@ -85,6 +85,10 @@ struct BrokerAssembly: Sendable {
         let services: [any Service] = [
             ExpirySweeper(broker: broker, interval: settings.sweepInterval),
             TokenKeyRotation(engine: tokenEngine, every: settings.tokenKeyRotation, logger: logger),
+            AuditRetentionService(
+                directories: settings.resolvedAuditDevices.compactMap {
+                    if case .file(let directory, _, _) = $0 { directory } else { nil }
+                }, policies: policies, logger: logger),
         ]
         return BrokerAssembly(
             broker: broker, audit: audit, tokenEngine: tokenEngine, certificateKey: signingKey, postgres: postgres,

@@ -111,7 +111,7 @@ final class BrokerFixture: Sendable {
             max_ttl: 1h
             engines: [token]
             residency: [eu-west-1]
-            audit_retention_days: 90
+            audit_retention_days: 30
             rate_limit: {requests_per_second: 100, burst: 100}
             max_leases: 1000
             isolation: siloed
