@@ -8,7 +8,26 @@ extension Broker {
     public func exchange(_ caller: Caller, path text: String, requestedTTL: Duration?) async throws(LessorError)
         -> ExchangeResult
     {
-        let (binding, tenant, tenantClass) = try await tenantBinding(of: caller, path: text)
+        let bound = try await tenantBinding(of: caller, path: text)
+        if bound.binding.delegation != nil {
+            try await refuse(
+                LessorError(
+                    .permissionDenied,
+                    "binding \(bound.binding.name) is delegation-only: exchange this token at /v1/token with an actor_token"
+                ), caller: caller, scope: .tenant(bound.tenant.id), binding: bound.binding.name,
+                path: String(text.prefix(256)))
+        }
+        return try await exchange(caller, bound: bound, actor: nil, path: text, requestedTTL: requestedTTL)
+    }
+
+    /// The exchange after binding: `actor` is the delegation's actor, already admitted by the
+    /// binding. A delegated lease is not renewable (the lease does not keep the actor, so a renewed
+    /// token could not carry `act`) and its grant record names the actor.
+    func exchange(
+        _ caller: Caller, bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass),
+        actor: VerifiedIdentity?, path text: String, requestedTTL: Duration?
+    ) async throws(LessorError) -> ExchangeResult {
+        let (binding, tenant, tenantClass) = bound
         let scope = AuditScope.tenant(tenant.id)
         let path: RequestPath
         do {
@@ -40,14 +59,15 @@ extension Broker {
             binding: binding.name, path: path.description, engine: engine.name, issuedAt: now,
             expiresAt: now.addingTimeInterval(ttl.timeInterval),
             maxExpiresAt: now.addingTimeInterval(max(ttl, decision.maxTTL ?? ttl).timeInterval),
-            renewable: engine.supportsRenewal && tenantClass.renewable, state: .pending,
+            renewable: engine.supportsRenewal && tenantClass.renewable && actor == nil, state: .pending,
             policyDigest: decision.bundleDigest, requestID: caller.requestID)
         try await store.insertIntent(lease)
 
         let credential: IssuedCredential
         do {
             credential = try await engine.issue(
-                CredentialRequest(lease: lease, enginePath: Array(path.segments.dropFirst()), identity: caller.identity)
+                CredentialRequest(
+                    lease: lease, enginePath: Array(path.segments.dropFirst()), identity: caller.identity, actor: actor)
             )
         } catch {
             _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
@@ -73,6 +93,8 @@ extension Broker {
         lease.state = .active
         lease.sealedRevocationHandle = sealed
 
+        var details = ["engine": engine.name, "class": tenantClass.name]
+        if let actor { details["actor"] = Self.auditName(of: actor) }
         do {
             _ = try await audit.append(
                 AuditEntry(
@@ -80,7 +102,7 @@ extension Broker {
                     binding: binding.name, path: path.description, leaseID: lease.id,
                     tokenID: caller.identity.tokenID, ttlSeconds: ttl.wholeSeconds, decision: .allow,
                     reason: decision.reason, policyDigest: decision.bundleDigest, policyCommit: decision.bundleCommit,
-                    details: ["engine": engine.name, "class": tenantClass.name]))
+                    details: details))
         } catch {
             // Fail closed: a credential nobody can account for must not stay valid.
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)

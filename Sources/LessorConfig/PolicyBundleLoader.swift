@@ -124,19 +124,10 @@ public enum PolicyBundleLoader {
     static func parseBinding(_ node: ConfigNode) throws(LessorError) -> RoleBinding {
         let fields = try node.mapping(allowed: [
             "name", "issuer", "audiences", "bound_claims", "tenant", "tenant_from", "global_role", "policies",
-            "max_token_age",
+            "max_token_age", "delegation",
         ])
         let name = try required(fields, "name", in: node).string()
-        var bound: [ClaimPath: [ClaimGlob]] = [:]
-        if let claims = fields["bound_claims"] {
-            for (claimName, child) in try claims.entries() {
-                let globs = try child.oneOrMoreStrings()
-                guard !claimName.isEmpty, !globs.isEmpty, globs.allSatisfy({ !$0.isEmpty }) else {
-                    throw child.error("bind each claim to a non-empty glob or list of globs")
-                }
-                bound[ClaimPath(claimName)] = globs.map(ClaimGlob.init)
-            }
-        }
+        let bound = try fields["bound_claims"].map { node throws(LessorError) in try parseClaims(node) } ?? [:]
         let sources = ["tenant", "tenant_from", "global_role"].filter { fields[$0] != nil }
         guard sources.count == 1 else {
             throw node.error("binding \(name): set exactly one of tenant, tenant_from or global_role")
@@ -161,12 +152,54 @@ public enum PolicyBundleLoader {
         guard !bound.isEmpty else {
             throw node.error("binding \(name): bound_claims must constrain at least one claim (e.g. sub)")
         }
+        let delegation = try fields["delegation"].map { node throws(LessorError) in try parseDelegation(node) }
+        if delegation != nil, case .global = tenant {
+            throw fields["delegation"]!.error(
+                "binding \(name): a global binding acts for no tenant, so it cannot delegate")
+        }
         return RoleBinding(
             name: name, issuer: try required(fields, "issuer", in: node).string(),
             audiences: try fields["audiences"]?.strings() ?? [], boundClaims: bound, tenant: tenant,
             policies: try nonEmpty(try required(fields, "policies", in: node)),
             maxTokenAge: try fields["max_token_age"]?.duration(in: .seconds(60)...Duration.seconds(31_536_000)),
-            location: location(node))
+            delegation: delegation, location: location(node))
+    }
+
+    /// `bound_claims`: each claim name mapped to a non-empty glob or list of globs.
+    private static func parseClaims(_ node: ConfigNode) throws(LessorError) -> [ClaimPath: [ClaimGlob]] {
+        var bound: [ClaimPath: [ClaimGlob]] = [:]
+        for (claimName, child) in try node.entries() {
+            let globs = try child.oneOrMoreStrings()
+            guard !claimName.isEmpty, !globs.isEmpty, globs.allSatisfy({ !$0.isEmpty }) else {
+                throw child.error("bind each claim to a non-empty glob or list of globs")
+            }
+            bound[ClaimPath(claimName)] = globs.map(ClaimGlob.init)
+        }
+        return bound
+    }
+
+    /// `delegation: {actors: {issuer, bound_claims}}`. Every actor glob must pin at least one
+    /// character: a glob of only `*` would admit every identity of the actor issuer.
+    static func parseDelegation(_ node: ConfigNode) throws(LessorError) -> RoleBinding.Delegation {
+        let fields = try node.mapping(allowed: ["actors"])
+        let actorsNode = try required(fields, "actors", in: node)
+        let actors = try actorsNode.mapping(allowed: ["issuer", "bound_claims"])
+        let issuerNode = try required(actors, "issuer", in: actorsNode)
+        let issuer = try issuerNode.string()
+        guard !issuer.isEmpty else { throw issuerNode.error("name the actor tokens' exact iss") }
+        let claimsNode = try required(actors, "bound_claims", in: actorsNode)
+        let claims = try parseClaims(claimsNode)
+        guard !claims.isEmpty else {
+            throw claimsNode.error("an actor selector must constrain at least one claim (e.g. sub)")
+        }
+        for (claimName, child) in try claimsNode.entries() {
+            for glob in try child.oneOrMoreStrings() where glob.allSatisfy({ $0 == "*" }) {
+                throw child.error(
+                    "actor glob '\(glob)' for \(claimName) matches every value; pin the actors it admits (e.g. system:serviceaccount:pool:*)"
+                )
+            }
+        }
+        return RoleBinding.Delegation(actorIssuer: issuer, actorClaims: claims)
     }
 
     static func parsePolicy(_ node: ConfigNode) throws(LessorError) -> Policy {

@@ -55,13 +55,26 @@ enum PolicyCanonicalForm {
             tenant = .object(["claim": .string(claim.name), "template": .string(template)])
         case .global(let role): tenant = .object(["global_role": .string(role.rawValue)])
         }
-        var claims: [String: JSONValue] = [:]
-        for (claim, globs) in value.boundClaims { claims[claim.name] = strings(globs.map(\.pattern)) }
-        return .object([
+        var form: [String: JSONValue] = [
             "name": .string(value.name), "issuer": .string(value.issuer), "audiences": strings(value.audiences),
-            "bound_claims": .object(claims), "tenant": tenant, "policies": .array(value.policies.map(JSONValue.string)),
-            "max_token_age": seconds(value.maxTokenAge),
-        ])
+            "bound_claims": claims(value.boundClaims), "tenant": tenant,
+            "policies": .array(value.policies.map(JSONValue.string)), "max_token_age": seconds(value.maxTokenAge),
+        ]
+        // Present only when set, so bundles without delegation keep the digest they had before it existed.
+        if let delegation = value.delegation {
+            form["delegation"] = .object([
+                "actors": .object([
+                    "issuer": .string(delegation.actorIssuer), "bound_claims": claims(delegation.actorClaims),
+                ])
+            ])
+        }
+        return .object(form)
+    }
+
+    private static func claims(_ bound: [ClaimPath: [ClaimGlob]]) -> JSONValue {
+        var claims: [String: JSONValue] = [:]
+        for (claim, globs) in bound { claims[claim.name] = strings(globs.map(\.pattern)) }
+        return .object(claims)
     }
 
     private static func canonical(_ value: Policy) -> JSONValue {

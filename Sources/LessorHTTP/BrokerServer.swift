@@ -28,6 +28,7 @@ public enum BrokerServer {
         developmentIssuer?.addRoutes(to: router)
         if let routes {
             CredentialsController(verifier: verifier, broker: routes.broker).addRoutes(to: router)
+            TokenExchangeController(verifier: verifier, broker: routes.broker).addRoutes(to: router)
             TokenIssuerController(engine: routes.tokenEngine, verifier: verifier, broker: routes.broker)
                 .addRoutes(to: router)
             TenantController(

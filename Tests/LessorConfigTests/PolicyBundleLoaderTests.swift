@@ -121,7 +121,7 @@ struct PolicyBundleLoaderErrorTests {
             issues == [
                 issue(
                     "bindings.yaml", 7,
-                    "bindings[0].polices: unknown key 'polices' (known keys: audiences, bound_claims, global_role, issuer, max_token_age, name, policies, tenant, tenant_from)"
+                    "bindings[0].polices: unknown key 'polices' (known keys: audiences, bound_claims, delegation, global_role, issuer, max_token_age, name, policies, tenant, tenant_from)"
                 ),
                 issue(
                     "tenants/globex.yaml", 1,

@@ -22,11 +22,14 @@ public struct CredentialRequest: Sendable {
     /// The path below the engine's segment (`audiences/billing` for `token/audiences/billing`).
     public var enginePath: [String]
     public var identity: VerifiedIdentity
+    /// The party acting for `identity` under RFC 8693 delegation; nil when it acts for itself.
+    public var actor: VerifiedIdentity?
 
-    public init(lease: Lease, enginePath: [String], identity: VerifiedIdentity) {
+    public init(lease: Lease, enginePath: [String], identity: VerifiedIdentity, actor: VerifiedIdentity? = nil) {
         self.lease = lease
         self.enginePath = enginePath
         self.identity = identity
+        self.actor = actor
     }
 }
 

@@ -14,6 +14,31 @@ public struct RoleBinding: Sendable, Hashable {
 
     public enum GlobalRole: String, Sendable, Hashable, Codable { case admin, auditor }
 
+    /// RFC 8693 delegation: which actors may act for the identities this binding matches. A binding
+    /// with a delegation is delegation-only: its subjects (a tenant identity provider's users, say)
+    /// get credentials only through a token exchange that also presents an admitted actor's token.
+    public struct Delegation: Sendable, Hashable {
+        /// The actor token's exact `iss`.
+        public let actorIssuer: String
+        /// Every listed claim of the actor token must match one of its globs.
+        public let actorClaims: [ClaimPath: [ClaimGlob]]
+
+        public init(actorIssuer: String, actorClaims: [ClaimPath: [ClaimGlob]]) {
+            self.actorIssuer = actorIssuer
+            self.actorClaims = actorClaims
+        }
+
+        /// True when the actor's issuer and every selected claim fit.
+        public func admits(_ actor: VerifiedIdentity) -> Bool {
+            guard actor.issuer == actorIssuer, !actorClaims.isEmpty else { return false }
+            for (claim, globs) in actorClaims {
+                let values = claim.values(in: actor.claims)
+                guard values.contains(where: { value in globs.contains { $0.matches(value) } }) else { return false }
+            }
+            return true
+        }
+    }
+
     public let name: String
     public let issuer: String
     /// Empty: any audience the issuer configuration accepts.
@@ -23,11 +48,14 @@ public struct RoleBinding: Sendable, Hashable {
     public let tenant: TenantSource
     public let policies: [String]
     public let maxTokenAge: Duration?
+    /// Nil: the binding refuses actor tokens. Set: it requires one its selector admits.
+    public let delegation: Delegation?
     public let location: SourceLocation
 
     public init(
         name: String, issuer: String, audiences: [String], boundClaims: [ClaimPath: [ClaimGlob]],
-        tenant: TenantSource, policies: [String], maxTokenAge: Duration?, location: SourceLocation
+        tenant: TenantSource, policies: [String], maxTokenAge: Duration?, delegation: Delegation? = nil,
+        location: SourceLocation
     ) {
         self.name = name
         self.issuer = issuer
@@ -36,6 +64,7 @@ public struct RoleBinding: Sendable, Hashable {
         self.tenant = tenant
         self.policies = policies
         self.maxTokenAge = maxTokenAge
+        self.delegation = delegation
         self.location = location
     }
 

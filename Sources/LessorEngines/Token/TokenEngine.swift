@@ -5,7 +5,8 @@ import LessorCrypto
 /// The `token` engine: broker-signed EdDSA JWTs for `token/audiences/<aud>`. A token names the
 /// lease (`jti`) and lives exactly as long as it (`exp`); revoking means revoking the lease, which
 /// introspection reads, so the engine keeps no revocation handle. Renewal re-signs the token with
-/// the lease's new expiry.
+/// the lease's new expiry. A delegated token carries `act` (RFC 8693 §4.1) naming the actor; the
+/// broker makes delegated leases non-renewable, since the lease does not keep the actor.
 public struct TokenEngine: CredentialEngine {
     public let name = "token"
     public let supportsRenewal = true
@@ -49,6 +50,10 @@ public struct TokenEngine: CredentialEngine {
         if let kubernetes = request.identity.kubernetes {
             claims["lessor"] = Self.kubernetesClaim(
                 namespace: kubernetes.namespace, serviceAccount: kubernetes.serviceAccount.name)
+        }
+        if let actor = request.actor {
+            // RFC 8693 §4.1: the current actor, by its issuer and subject.
+            claims["act"] = .object(["sub": .string(actor.subject), "iss": .string(actor.issuer)])
         }
         return IssuedCredential(data: try signedData(claims, lease: request.lease), revocationHandle: nil)
     }
