@@ -12,8 +12,8 @@ import Logging
 /// The subject token authenticates the request; no `Authorization` header is read. `audience` is
 /// required; `resource` and `scope` are accepted only when empty or equal to `audience`, otherwise
 /// `invalid_target`. Answers follow RFC 8693 §2.2.1 (plus `lease_id` and `request_id`); errors
-/// follow RFC 6749 §5.2: a token that fails verification is `invalid_grant`, a malformed request
-/// `invalid_request`, a subject bound to no tenant or an actor its binding refuses
+/// follow RFC 6749 §5.2 with RFC 8693 §2.2.2: a subject or actor token that fails verification, and
+/// a malformed request, are `invalid_request`; a subject bound to no tenant or an actor its binding refuses
 /// `unauthorized_client`, an audience the tenant may not have `invalid_target` (the same whether
 /// the audience belongs to another tenant or to none), and a broker that cannot record the
 /// decision 503 `temporarily_unavailable`. Every refusal is recorded as a deny.
@@ -137,7 +137,7 @@ public struct TokenExchangeController: Sendable {
         do {
             subject = Caller(identity: try await verifier.verify(subjectToken), requestID: context.requestID)
         } catch {
-            try await unauthenticated("invalid_grant", error)
+            try await unauthenticated("invalid_request", error)
         }
 
         func refuse(_ code: String, _ error: LessorError) async throws(Refusal) -> Never {
@@ -192,7 +192,7 @@ public struct TokenExchangeController: Sendable {
             do {
                 actor = try await verifier.verify(actorToken)
             } catch {
-                try await refuse("invalid_grant", error)
+                try await refuse("invalid_request", error)
             }
         }
         do {

@@ -198,9 +198,9 @@ struct TokenExchangeHTTPTests {
                         ("subject_token_type", "urn:ietf:params:oauth:token-type:saml2"), ("audience", "app"),
                     ], "invalid_request"
                 ),
-                ("a garbage subject token", Self.exchange(subject: garbage, audience: "app"), "invalid_grant"),
-                ("an expired subject token", Self.exchange(subject: expired, audience: "app"), "invalid_grant"),
-                ("a forged subject token", Self.exchange(subject: forged, audience: "app"), "invalid_grant"),
+                ("a garbage subject token", Self.exchange(subject: garbage, audience: "app"), "invalid_request"),
+                ("an expired subject token", Self.exchange(subject: expired, audience: "app"), "invalid_request"),
+                ("a forged subject token", Self.exchange(subject: forged, audience: "app"), "invalid_request"),
                 ("no audience", Self.exchange(subject: acmeWorkload, audience: nil), "invalid_request"),
                 (
                     "a SAML requested token type",
@@ -233,11 +233,11 @@ struct TokenExchangeHTTPTests {
                 ),
                 (
                     "a garbage actor token", Self.exchange(subject: alice, actor: garbage, audience: "reports"),
-                    "invalid_grant"
+                    "invalid_request"
                 ),
                 (
                     "an expired actor token", Self.exchange(subject: alice, actor: expired, audience: "reports"),
-                    "invalid_grant"
+                    "invalid_request"
                 ),
                 (
                     "an actor token to a binding without delegation",
