@@ -38,7 +38,7 @@ public struct CredentialsController: Sendable {
             let body = try await authenticator.body(ExchangeRequest.self, of: request, caller: caller)
             let path = context.parameters.getCatchAll().joined(separator: "/")
             let result = try await broker.exchange(caller, path: path, requestedTTL: body.ttl?.duration)
-            context.logger.info(
+            context.logger.debug(
                 "credential issued",
                 metadata: [
                     "request_id": "\(context.requestID)", "tenant_id": "\(result.lease.tenantID)",

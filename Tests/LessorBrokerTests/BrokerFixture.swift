@@ -13,7 +13,7 @@ import Logging
 /// policy bundle with tenants acme, globex (class `basic`) and initech (class `fixed`, no renewal).
 /// Time is a `TestClock`, so expiry is tested without waiting.
 final class BrokerFixture: Sendable {
-    static let issuer = "https://issuer.test"
+    static let issuer = StaticIssuer.url
     static let brokerURL = "https://lessor.test"
 
     let directory: String

@@ -116,63 +116,9 @@ final class ServerProcess: @unchecked Sendable {
         return records
     }
 
-    /// The policy bundle the servers load: tenants acme and globex (class `basic`) and initech
-    /// (class `fixed`), workloads bound by namespace, and one admin subject. The two bindings'
-    /// `sub` globs are disjoint.
-    static let bundle = """
-        classes:
-          - name: basic
-            default_ttl: 15m
-            max_ttl: 1h
-            engines: [token]
-            residency: [eu-west-1]
-            audit_retention_days: 90
-            rate_limit: {requests_per_second: 1000, burst: 1000}
-            max_leases: 100000
-            isolation: pooled
-          - name: fixed
-            default_ttl: 15m
-            max_ttl: 1h
-            engines: [token]
-            residency: [eu-west-1]
-            audit_retention_days: 90
-            rate_limit: {requests_per_second: 1000, burst: 1000}
-            max_leases: 100000
-            isolation: siloed
-            renewable: false
-        tenants:
-          - {id: acme, class: basic}
-          - {id: globex, class: basic}
-          - {id: initech, class: fixed}
-        bindings:
-          - name: workloads
-            issuer: \(StaticIssuer.url)
-            audiences: [lessor]
-            bound_claims:
-              sub: "system:serviceaccount:*"
-              kubernetes.io.namespace: tenant-*
-            tenant_from: {claim: kubernetes.io.namespace, template: "tenant-{tenant}"}
-            policies: [app]
-          - name: admins
-            issuer: \(StaticIssuer.url)
-            audiences: [lessor]
-            bound_claims:
-              sub: platform-admin
-            global_role: admin
-            policies: [admin]
-        policies:
-          - name: app
-            rules:
-              - path: "token/audiences/{{identity.serviceaccount}}"
-                capabilities: [read]
-                max_ttl: 30m
-          - name: admin
-            scope: global
-            rules:
-              - path: tenants/*
-                capabilities: [read, update, delete, list]
-
-        """
+    /// The servers load the use-case tests' bundle (`BrokerFixture.bundle`), whose bindings
+    /// trust `StaticIssuer.url`.
+    static var bundle: String { BrokerFixture.bundle }
 
     /// Writes `bundle` into `<root>/policies` and returns that directory.
     static func writePolicies(into root: String) throws -> String {
