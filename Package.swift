@@ -145,7 +145,7 @@ let package = Package(
 
         .testTarget(name: "LessorCoreTests", dependencies: ["LessorCore"], swiftSettings: strict),
         .testTarget(
-            name: "LessorCryptoTests", dependencies: ["LessorCrypto", "LessorCore"],
+            name: "LessorCryptoTests", dependencies: ["LessorCrypto", "LessorCore", "LessorTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "CurlClientTests",

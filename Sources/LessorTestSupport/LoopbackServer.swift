@@ -51,13 +51,10 @@ public final class LoopbackServer: Sendable {
         responder: Responder, tls: TLSConfiguration? = nil, _ body: (LoopbackServer) async throws -> T
     ) async throws -> T where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         let server = try await start(responder: responder, tls: tls)
-        do {
-            let result = try await body(server)
+        return try await withCleanup {
+            try await body(server)
+        } cleanup: {
             await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
         }
     }
 

@@ -192,21 +192,15 @@ extension TestIssuer {
         _ body: (TestIssuer) async throws -> T
     ) async throws -> T {
         let issuer = try await start(algorithms: algorithms, tls: tls, clock: clock)
-        do {
-            let result = try await body(issuer)
-            await issuer.stop()
-            return result
-        } catch {
-            await issuer.stop()
-            throw error
-        }
+        return try await withCleanup { try await body(issuer) } cleanup: { await issuer.stop() }
     }
 
-    /// A configuration that trusts this issuer over plain loopback HTTP with every algorithm.
+    /// A configuration that trusts this issuer over plain loopback HTTP with every algorithm. The
+    /// timeouts are generous: a loaded two-core CI runner is not an outage.
     public func configuration(audiences: [String] = ["lessor"]) -> IssuerConfiguration {
         IssuerConfiguration(
             issuer: url, audiences: audiences, allowedAlgorithms: Set(JWSAlgorithm.allCases),
             allowInsecureLoopback: url.hasPrefix("http:"),
-            fetch: .init(connectTimeout: .seconds(2), totalTimeout: .seconds(2)))
+            fetch: .init(connectTimeout: .seconds(5), totalTimeout: .seconds(15)))
     }
 }

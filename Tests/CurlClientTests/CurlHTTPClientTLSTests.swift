@@ -1,6 +1,7 @@
 import CurlClient
 import Foundation
 import LessorCore
+import LessorTestSupport
 import Testing
 
 @Suite("CurlHTTPClient over TLS")

@@ -1,5 +1,6 @@
 import CurlClient
 import LessorCore
+import LessorTestSupport
 import Testing
 
 @Suite("CurlHTTPClient against a loopback server")

@@ -1,4 +1,5 @@
 import Glibc
+import LessorTestSupport
 import Synchronization
 
 /// A loopback HTTP/1.1 server on raw POSIX sockets that answers each path with a scripted reply

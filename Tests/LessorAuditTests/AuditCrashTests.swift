@@ -9,7 +9,7 @@ import Testing
 @Suite("Crash safety with a real process")
 struct AuditCrashTests {
     /// Reads from `descriptor` until at least `count` lines are in, or the end.
-    private func readText(_ descriptor: Int32, lines count: Int) -> String {
+    private static func readText(_ descriptor: Int32, lines count: Int) -> String {
         var text = ""
         var buffer = [UInt8](repeating: 0, count: 4096)
         while text.utf8.count(where: { $0 == UInt8(ascii: "\n") }) < count {
@@ -34,9 +34,10 @@ struct AuditCrashTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var text = readText(output.fileHandleForReading.fileDescriptor, lines: 600)
+        let descriptor = output.fileHandleForReading.fileDescriptor
+        var text = try await onOwnThread { Self.readText(descriptor, lines: 600) }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(process.terminationStatus == SIGKILL)
         text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

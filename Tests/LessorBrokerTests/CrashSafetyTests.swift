@@ -2,6 +2,7 @@ import Foundation
 import LessorAudit
 import LessorCore
 import LessorSQLite
+import LessorTestSupport
 import Synchronization
 import Testing
 
@@ -13,7 +14,8 @@ struct CrashSafetyTests {
     func killedBrokerLosesNothing() async throws {
         let directory = NSTemporaryDirectory() + "lessor-crash-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let broker = try DevBrokerProcess(dataDirectory: directory)
+        let broker = try await DevBrokerProcess(dataDirectory: directory)
+        defer { broker.process.stopDetached(grace: .seconds(1)) }
         let token = try broker.token()
         let endpoint = broker.endpoint
         let answered = Answered()
@@ -39,13 +41,13 @@ struct CrashSafetyTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         try #require(answered.ids.count >= 200, "the broker answered \(answered.ids.count) exchanges in 60 s")
-        broker.kill()
+        await broker.kill()
         burst.cancel()
         await burst.value
         let acknowledged = answered.ids
 
-        let restarted = try DevBrokerProcess(dataDirectory: directory, port: broker.port)
-        defer { restarted.stop() }
+        let restarted = try await DevBrokerProcess(dataDirectory: directory, port: broker.port)
+        defer { restarted.process.stopDetached(grace: .seconds(30)) }
         let store = try SQLiteLeaseStore.open(path: "\(directory)/lessor.sqlite")
         for id in acknowledged {
             #expect(try await store.lease(id: id, tenantID: "acme")?.state == .active, "answered lease \(id) is live")
@@ -59,7 +61,7 @@ struct CrashSafetyTests {
         }
         #expect(pending == 0, "every intent never answered is revoked after restart")
 
-        restarted.stop()
+        await restarted.stop()
         let keys = "\(directory)/audit/keys"
         let hasher = try AuditFieldHasher(keyFile: "\(keys)/hash.key")
         let logDirectory = "\(directory)/audit/log"

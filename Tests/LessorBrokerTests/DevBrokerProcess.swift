@@ -20,9 +20,9 @@ final class DevBrokerProcess {
     var caBundle: String { "\(Self.repository)/certs-dev/ca.pem" }
 
     /// Starts the broker and returns once it printed its banner (it is listening and ready).
-    init(dataDirectory: String, port: Int? = nil, pendingGraceSeconds: Int = 1) throws {
+    init(dataDirectory: String, port: Int? = nil, pendingGraceSeconds: Int = 1) async throws {
         self.dataDirectory = dataDirectory
-        self.port = try port ?? Self.freePort()
+        self.port = try port ?? Int(LoopbackSocket.unusedPort())
         process.executableURL = try LessorExecutable.url()
         process.currentDirectoryURL = URL(fileURLWithPath: Self.repository)
         process.arguments = [
@@ -32,14 +32,15 @@ final class DevBrokerProcess {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var text = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !text.contains("Offboard tenant") {
-            let count = buffer.withUnsafeMutableBytes {
-                read(output.fileHandleForReading.fileDescriptor, $0.baseAddress!, $0.count)
+        let descriptor = output.fileHandleForReading.fileDescriptor
+        try await onOwnThread {
+            var text = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !text.contains("Offboard tenant") {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+                guard count > 0 else { throw LessorError(.internalFailure, "lessor dev exited before it was ready") }
+                text += String(decoding: buffer[0..<count], as: UTF8.self)
             }
-            guard count > 0 else { throw LessorError(.internalFailure, "lessor dev exited before it was ready") }
-            text += String(decoding: buffer[0..<count], as: UTF8.self)
         }
     }
 
@@ -65,30 +66,12 @@ final class DevBrokerProcess {
         }
     }
 
-    func kill() {
+    func kill() async {
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
     }
 
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-            }
-        }
-        guard bound else { throw LessorError(.internalFailure, "no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+    func stop() async {
+        await process.stop(grace: .seconds(30))
     }
 }

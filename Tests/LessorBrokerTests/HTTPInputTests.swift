@@ -1,6 +1,7 @@
 import Foundation
 import LessorCore
 import LessorCrypto
+import LessorTestSupport
 import Testing
 
 /// Bad input to the exchange, lease, introspection and offboarding endpoints of a real
@@ -50,7 +51,7 @@ struct HTTPInputTests {
                     refused.append(try #require(reply.requestID, "\(label): no request id"))
                 }
             }
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             for id in refused {
                 let records = audit[id] ?? []
                 #expect(
@@ -118,7 +119,7 @@ struct HTTPInputTests {
             #expect(try await broker.endpoint.leases(acme)[lease] == "active")
             #expect(try await broker.endpoint.exchange(acme).status == 200)
 
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             for id in refused {
                 #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
             }
@@ -163,7 +164,7 @@ struct HTTPInputTests {
                 try await broker.endpoint.exchange(try broker.issuer.workload("globex")).status == 200,
                 "globex is still active")
 
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             #expect(refused.count == cases.count)
             for id in refused {
                 #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
@@ -200,7 +201,7 @@ struct HTTPInputTests {
             #expect(try await broker.endpoint.leases(acme)[lease] == "active", "acme's lease was not touched")
             #expect(try await broker.endpoint.leases(globex)[lease] == nil, "globex does not list acme's lease")
 
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             for id in refused {
                 #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
             }
@@ -255,7 +256,7 @@ struct HTTPInputTests {
                 #expect(!reply.text.contains(issued), "the answer does not echo the token")
                 refused.append(try #require(reply.requestID))
             }
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             for id in refused {
                 #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
             }
@@ -290,7 +291,7 @@ struct HTTPInputTests {
             }
             #expect(try await broker.endpoint.exchange(acme).status == 200, "acme is still active")
 
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             for id in refused {
                 #expect(BrokerUnderTest.hasDeny(audit[id]), "request \(id) has a deny record")
             }
@@ -364,23 +365,29 @@ struct BrokerUnderTest {
         let server = try ServerProcess(
             name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
             policies: try ServerProcess.writePolicies(into: root))
-        defer { server.stop() }
-        try await server.start()
-        try await body(BrokerUnderTest(issuer: issuer, server: server))
+        try await withCleanup {
+            try await server.start()
+            try await body(BrokerUnderTest(issuer: issuer, server: server))
+        } cleanup: {
+            await server.stop()
+        }
     }
 
     /// A request sent byte for byte, its target unnormalised.
     func raw(_ method: String, _ target: String, headers: [(String, String)], body: [UInt8]) async throws
         -> HTTPEndpoint.Reply
     {
-        try RawHTTP.send(
-            port: server.port, method: method, target: target,
-            headers: headers + [("Content-Type", "application/json")], body: body)
+        let port = server.port
+        return try await onOwnThread {
+            try RawHTTP.send(
+                port: port, method: method, target: target,
+                headers: headers + [("Content-Type", "application/json")], body: body)
+        }
     }
 
     /// Stops the server (closing its audit log) and returns its records by request id.
-    func stopAndReadAudit() throws -> [String: [[String: JSONValue]]] {
-        server.stop()
+    func stopAndReadAudit() async throws -> [String: [[String: JSONValue]]] {
+        await server.stop()
         var byRequest: [String: [[String: JSONValue]]] = [:]
         for record in try server.auditRecords() {
             if let id = record["request_id"]?.stringValue { byRequest[id, default: []].append(record) }

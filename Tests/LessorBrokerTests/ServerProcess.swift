@@ -30,7 +30,7 @@ final class ServerProcess: @unchecked Sendable {
         throws
     {
         self.name = name
-        port = try DevBrokerProcess.freePort()
+        port = Int(try LoopbackSocket.unusedPort())
         dataDirectory = "\(root)/\(name)"
         configurationFile = "\(root)/\(name).yaml"
         logFile = "\(root)/\(name).log"
@@ -80,20 +80,20 @@ final class ServerProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        stop()
+        await stop()
         throw LessorError(.internalFailure, "lessor server \(name) was not ready within 90 s:\n\(logTail())")
     }
 
     var isRunning: Bool { process.isRunning }
 
     /// SIGTERM and a graceful shutdown (the audit log is closed), SIGKILL after 30 s.
-    func stop() {
-        guard process.processIdentifier != 0 else { return }
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+    func stop() async {
+        await process.stop(grace: .seconds(30))
+    }
+
+    /// `stop()` for a `defer`: returns at once, the process ends on a thread of its own.
+    func stopDetached() {
+        process.stopDetached(grace: .seconds(30))
     }
 
     func logTail() -> String {
@@ -300,7 +300,9 @@ struct ScratchPostgresDatabase {
     let url: String
     private let clusterURL: String
 
-    static func create(sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> ScratchPostgresDatabase {
+    static func create(sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws
+        -> ScratchPostgresDatabase
+    {
         let variable = "LESSOR_TEST_POSTGRES_URL"
         let clusterURL = try #require(
             ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 },
@@ -313,16 +315,16 @@ struct ScratchPostgresDatabase {
         var components = try #require(URLComponents(string: clusterURL), "\(variable) is not a URL")
         components.path = "/\(name)"
         let database = ScratchPostgresDatabase(name: name, url: try #require(components.string), clusterURL: clusterURL)
-        try database.psql("CREATE DATABASE \(name)")
+        try await database.psql("CREATE DATABASE \(name)")
         return database
     }
 
     /// Drops the database, closing the connections still open to it.
-    func drop() {
-        try? psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    func drop() async {
+        try? await psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
-    private func psql(_ statement: String) throws {
+    private func psql(_ statement: String) async throws {
         let installed = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         let candidates =
             installed.sorted { $0.compare($1, options: .numeric) == .orderedDescending }
@@ -330,18 +332,10 @@ struct ScratchPostgresDatabase {
         guard let psql = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw LessorError(.internalFailure, "psql is not installed (scripts/postgres-test.sh installs it)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: psql)
-        process.arguments = ["--no-psqlrc", "-q", "-v", "ON_ERROR_STOP=1", "-d", clusterURL, "-c", statement]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LessorError(
-                .internalFailure, "psql failed on '\(statement)': \(String(decoding: message, as: UTF8.self))")
+        let result = try await ChildProcess.run(
+            psql, ["--no-psqlrc", "-q", "-v", "ON_ERROR_STOP=1", "-d", clusterURL, "-c", statement])
+        guard result.status == 0 else {
+            throw LessorError(.internalFailure, "psql failed on '\(statement)': \(result.errors)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LessorCore
 import LessorCrypto
 import LessorIdentity
+import LessorTestSupport
 import Testing
 
 /// RFC 8693 at `POST /v1/token` of a real `lessor server` process: answers and errors in the
@@ -62,9 +63,12 @@ struct TokenExchangeHTTPTests {
         try delegation.write(toFile: "\(policies)/delegation.yaml", atomically: true, encoding: .utf8)
         let server = try ServerProcess(
             name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"), policies: policies)
-        defer { server.stop() }
-        try await server.start()
-        try await body(BrokerUnderTest(issuer: issuer, server: server))
+        try await withCleanup {
+            try await server.start()
+            try await body(BrokerUnderTest(issuer: issuer, server: server))
+        } cleanup: {
+            await server.stop()
+        }
     }
 
     /// A pool runner's service-account token (namespace `pool`, bound to no tenant itself).
@@ -139,7 +143,7 @@ struct TokenExchangeHTTPTests {
 
             let delegatedID = try #require(delegated.requestID)
             let directID = try #require(direct.requestID)
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             let grant = try #require(audit[delegatedID]?.first { $0["event"]?.stringValue == "grant" })
             #expect(grant["tenant_id"]?.stringValue == "acme")
             #expect(grant["subject"]?["sub"]?.stringValue == "user:acme:alice")
@@ -302,7 +306,7 @@ struct TokenExchangeHTTPTests {
             // None of it issued anything: acme's and globex's users still hold no lease.
             #expect(try await broker.endpoint.leases(acmeWorkload).isEmpty)
 
-            let audit = try broker.stopAndReadAudit()
+            let audit = try await broker.stopAndReadAudit()
             for (id, label) in zip(refused, cases.map(\.label)) {
                 #expect(BrokerUnderTest.hasDeny(audit[id]), "\(label): a deny record")
                 #expect(

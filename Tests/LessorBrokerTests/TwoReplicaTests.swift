@@ -1,6 +1,7 @@
 import Foundation
 import LessorAudit
 import LessorCore
+import LessorTestSupport
 import Testing
 
 /// Two `lessor server` processes on one PostgreSQL database, as two replicas of one deployment
@@ -92,8 +93,8 @@ struct TwoReplicaTests {
             }
             try #require(notRevoked.isEmpty, "\(notRevoked.count) leases were still not revoked after 180 s")
 
-            replicas.first.stop()
-            replicas.second.stop()
+            await replicas.first.stop()
+            await replicas.second.stop()
             let hasher = try AuditFieldHasher(keyFile: "\(replicas.first.dataDirectory)/audit/keys/hash.key")
             let logs = try [replicas.first, replicas.second].map { replica in
                 try replica.auditRecords().filter { $0["event"]?.stringValue == "revoke" }
@@ -126,10 +127,19 @@ struct Replicas {
     static func run(
         sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: (Replicas) async throws -> Void
     ) async throws {
-        let database = try ScratchPostgresDatabase.create(sourceLocation: sourceLocation)
-        defer { database.drop() }
+        let database = try await ScratchPostgresDatabase.create(sourceLocation: sourceLocation)
         let root = NSTemporaryDirectory() + "lessor-replicas-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        try await withCleanup {
+            try await run(database: database, root: root, body)
+        } cleanup: {
+            await database.drop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
+    }
+
+    private static func run(database: ScratchPostgresDatabase, root: String, _ body: (Replicas) async throws -> Void)
+        async throws
+    {
         try FileManager.default.createDirectory(
             atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let urlFile = "\(root)/postgres-url"
@@ -153,14 +163,15 @@ struct Replicas {
             name: "replica-1", root: root, jwksFile: jwks, policies: policies, store: store, extra: shared)
         let second = try ServerProcess(
             name: "replica-2", root: root, jwksFile: jwks, policies: policies, store: store, extra: shared)
-        defer {
-            first.stop()
-            second.stop()
+        try await withCleanup {
+            try await first.start()
+            try shareAuditKeys(from: first.dataDirectory, to: second.dataDirectory)
+            try await second.start()
+            try await body(Replicas(issuer: issuer, first: first, second: second))
+        } cleanup: {
+            await first.stop()
+            await second.stop()
         }
-        try await first.start()
-        try shareAuditKeys(from: first.dataDirectory, to: second.dataDirectory)
-        try await second.start()
-        try await body(Replicas(issuer: issuer, first: first, second: second))
     }
 
     /// Copies the audit keys, so both replicas write lease ids as the same keyed hashes.

@@ -1,6 +1,7 @@
 import Foundation
 import LessorCore
 import LessorCrypto
+import LessorTestSupport
 import Testing
 
 /// AWS Signature Version 4: AWS's published sig-v4 test-suite vectors, an exact cross-check
@@ -177,7 +178,7 @@ struct SigV4Tests {
     ]
 
     @Test(arguments: botocoreCases)
-    func matchesBotocore(_ example: BotocoreCase) throws {
+    func matchesBotocore(_ example: BotocoreCase) async throws {
         let time = Date(timeIntervalSince1970: 1_767_225_600 + 3_723)
         let credentials = SigV4Credentials(
             accessKeyID: "ASIAEXAMPLEKEYID0001", secretAccessKey: "k/EXAMPLE+secret/0123456789abcdefABCDEF01",
@@ -188,7 +189,7 @@ struct SigV4Tests {
             body: Array(example.body.utf8))
         let signed = SigV4Signer(region: example.region, service: example.service).sign(
             request, with: credentials, at: time)
-        let theirs = try botocoreHeaders(for: example, credentials: credentials, amzDate: SigV4.amzDate(time))
+        let theirs = try await botocoreHeaders(for: example, credentials: credentials, amzDate: SigV4.amzDate(time))
         #expect(signed.value(of: "authorization") == theirs["Authorization"])
         #expect(signed.value(of: "x-amz-date") == theirs["X-Amz-Date"])
         #expect(signed.value(of: "x-amz-security-token") == theirs["X-Amz-Security-Token"])
@@ -197,7 +198,7 @@ struct SigV4Tests {
     }
 
     /// Signs `example` with `botocore.auth.SigV4Auth` at `amzDate` and returns the headers it set.
-    private func botocoreHeaders(for example: BotocoreCase, credentials: SigV4Credentials, amzDate: String) throws
+    private func botocoreHeaders(for example: BotocoreCase, credentials: SigV4Credentials, amzDate: String) async throws
         -> [String: String]
     {
         let script = """
@@ -224,8 +225,12 @@ struct SigV4Tests {
             "token": credentials.sessionToken.map(JSONValue.string) ?? .null, "service": .string(example.service),
             "region": .string(example.region),
         ])
-        let output = try runPython(script, input: AuditCanonicalJSON.encode(spec))
-        let parsed = try JSONParser.parse(output).objectValue ?? [:]
+        let result = try await ChildProcess.python(script, input: AuditCanonicalJSON.encode(spec))
+        guard result.status == 0 else {
+            let hint = result.errors.contains("No module named") ? " (install it: pip install boto3 botocore)" : ""
+            throw LessorError(.internalFailure, "python3 failed\(hint):\n\(result.errors.suffix(2000))")
+        }
+        let parsed = try JSONParser.parse(result.output).objectValue ?? [:]
         return parsed.compactMapValues(\.stringValue)
     }
 
@@ -375,29 +380,4 @@ struct BotocoreCase: Sendable, CustomTestStringConvertible {
     let sessionToken: String?
 
     var testDescription: String { "\(method) \(service) \(host)\(path)" }
-}
-
-/// Runs `script` with python3, feeding `input` on stdin; returns stdout. A failure reports
-/// python's stderr, and names the packages to install when botocore is missing.
-func runPython(_ script: String, input: [UInt8]) throws -> [UInt8] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let stdin = Pipe()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input))
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        let hint = errors.contains("No module named") ? " (install it: pip install boto3 botocore)" : ""
-        throw LessorError(.internalFailure, "python3 failed\(hint):\n\(errors.suffix(2000))")
-    }
-    return Array(output)
 }

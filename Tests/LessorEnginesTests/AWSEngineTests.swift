@@ -47,8 +47,8 @@ struct AWSEngineTests {
     /// In moto: the broker's IAM user `lessor` (may assume `acme-*` roles and manage role
     /// policies), the role `acme-deployer` trusting it with full DynamoDB access; then IAM
     /// checking on and request recording started. Returns the user's keys.
-    static func prepare(_ moto: MotoServer) throws -> AWSCredentials {
-        let keys = try moto.boto3(
+    static func prepare(_ moto: MotoServer) async throws -> AWSCredentials {
+        let keys = try await moto.boto3(
             """
             iam = client("iam")
             iam.create_user(UserName="lessor")
@@ -88,7 +88,7 @@ struct AWSEngineTests {
 
     @Test func issuedCredentialsWorkAgainstMoto() async throws {
         try await MotoServer.run { moto in
-            let keys = try Self.prepare(moto)
+            let keys = try await Self.prepare(moto)
             let engine = try AWSEngine(
                 configuration: Self.configuration(moto: moto), credentials: Self.provider(for: keys))
             let issued = try await engine.issue(Self.request())
@@ -112,7 +112,7 @@ struct AWSEngineTests {
             #expect(!String(describing: handle).contains(handle.secretAccessKey))
 
             // The credentials work (moto checks signatures and policies now); the wrong secret does not.
-            let used = try moto.boto3(
+            let used = try await moto.boto3(
                 """
                 dynamodb = client("dynamodb", spec["id"], spec["secret"], spec["token"])
                 dynamodb.create_table(TableName="acme-orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -130,7 +130,7 @@ struct AWSEngineTests {
             #expect(used.objectValue?["forged"]?.stringValue == "SignatureDoesNotMatch")
 
             // What reached STS: moto's recording of the AssumeRole call Lessor signed.
-            let sent = try moto.boto3(
+            let sent = try await moto.boto3(
                 """
                 from urllib.parse import parse_qs
                 for line in moto_api("/moto-api/recorder/download-recording").decode().splitlines():
@@ -160,7 +160,7 @@ struct AWSEngineTests {
 
     @Test func stsRefusalsBecomeClearEngineErrors() async throws {
         try await MotoServer.run { moto in
-            let keys = try Self.prepare(moto)
+            let keys = try await Self.prepare(moto)
             let engine = try AWSEngine(
                 configuration: Self.configuration(moto: moto), credentials: Self.provider(for: keys))
             // The broker may assume acme-* roles only: globex-deployer is refused by moto's IAM.
@@ -193,7 +193,7 @@ struct AWSEngineTests {
 
     @Test func revokeOlderSessionsPutsTheDenyAndOldCredentialsStopWorking() async throws {
         try await MotoServer.run { moto in
-            let keys = try Self.prepare(moto)
+            let keys = try await Self.prepare(moto)
             let engine = try AWSEngine(
                 configuration: Self.configuration(moto: moto), credentials: Self.provider(for: keys))
             let issued = try await engine.issue(Self.request())
@@ -215,7 +215,7 @@ struct AWSEngineTests {
             let cutoffDate = try #require(ISO8601DateFormatter().date(from: cutoff))
             #expect(cutoffDate >= before.addingTimeInterval(-1) && cutoffDate <= before.addingTimeInterval(1))
 
-            let denied = try moto.boto3(
+            let denied = try await moto.boto3(
                 """
                 try:
                     client("dynamodb", spec["id"], spec["secret"], spec["token"]).list_tables()

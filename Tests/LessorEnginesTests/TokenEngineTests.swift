@@ -108,8 +108,8 @@ struct TokenEngineTests {
         try Data((parts[0] + "." + parts[1] + "x").utf8).write(to: URL(fileURLWithPath: alteredPath))
         try Data(try #require(Base64URL.decode(parts[2]))).write(to: URL(fileURLWithPath: signaturePath))
 
-        #expect(try openSSLVerify(key: keyPath, message: messagePath, signature: signaturePath) == 0)
-        #expect(try openSSLVerify(key: keyPath, message: alteredPath, signature: signaturePath) != 0)
+        #expect(try await openSSLVerify(key: keyPath, message: messagePath, signature: signaturePath) == 0)
+        #expect(try await openSSLVerify(key: keyPath, message: alteredPath, signature: signaturePath) != 0)
     }
 
     @Test(arguments: [
@@ -237,16 +237,10 @@ struct TokenEngineTests {
         }
     }
 
-    private func openSSLVerify(key: String, message: String, signature: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "pkeyutl", "-verify", "-pubin", "-inkey", key, "-rawin", "-in", message, "-sigfile", signature,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+    private func openSSLVerify(key: String, message: String, signature: String) async throws -> Int32 {
+        try await ChildProcess.run(
+            "/usr/bin/openssl",
+            ["pkeyutl", "-verify", "-pubin", "-inkey", key, "-rawin", "-in", message, "-sigfile", signature]
+        ).status
     }
 }

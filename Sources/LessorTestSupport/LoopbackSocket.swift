@@ -1,15 +1,20 @@
 import Glibc
 
 /// Small POSIX socket helpers for tests on 127.0.0.1.
-enum LoopbackSocket {
-    struct Failure: Error, CustomStringConvertible {
-        let call: String
-        let errno: Int32
-        var description: String { "\(call) failed: \(String(cString: strerror(errno)))" }
+public enum LoopbackSocket {
+    public struct Failure: Error, CustomStringConvertible {
+        public let call: String
+        public let errno: Int32
+        public var description: String { "\(call) failed: \(String(cString: strerror(errno)))" }
+
+        public init(call: String, errno: Int32) {
+            self.call = call
+            self.errno = errno
+        }
     }
 
     /// A listening TCP socket on 127.0.0.1 and a port the kernel chose.
-    static func listen() throws -> (socket: Int32, port: UInt16) {
+    public static func listen() throws -> (socket: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket", errno: errno) }
         var reuse: Int32 = 1
@@ -41,14 +46,14 @@ enum LoopbackSocket {
     }
 
     /// A port nothing listens on (just released by the kernel).
-    static func unusedPort() throws -> UInt16 {
+    public static func unusedPort() throws -> UInt16 {
         let (fd, port) = try listen()
         close(fd)
         return port
     }
 
     /// True once something accepts TCP connections on 127.0.0.1:`port`.
-    static func canConnect(port: UInt16) -> Bool {
+    public static func canConnect(port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
