@@ -192,7 +192,11 @@ extension TestIssuer {
         _ body: (TestIssuer) async throws -> T
     ) async throws -> T {
         let issuer = try await start(algorithms: algorithms, tls: tls, clock: clock)
-        return try await withCleanup { try await body(issuer) } cleanup: { await issuer.stop() }
+        return try await withCleanup {
+            try await body(issuer)
+        } cleanup: {
+            await issuer.stop()
+        }
     }
 
     /// A configuration that trusts this issuer over plain loopback HTTP with every algorithm. The
