@@ -78,11 +78,23 @@ extension Broker {
         let sealed = try credential.revocationHandle.map { handle throws(LessorError) in
             try keyring.seal(handle, for: record)
         }
+        let activated: Bool
+        do {
+            activated = try await store.activate(
+                leaseID: lease.id, sealedRevocationHandle: sealed,
+                lookupDigest: credential.lookupKey.map(Self.lookupDigest))
+        } catch {
+            // Not recorded as active (a lookup key another lease has, or the store failed): the
+            // credential must not stay valid.
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
+            try await refuse(
+                error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
+                decision: decision)
+        }
         // Offboarding marks the tenant before it scans for leases: re-reading the state after
         // activation closes the window where a lease activated behind the scan would stay live.
-        guard try await store.activate(leaseID: lease.id, sealedRevocationHandle: sealed),
-            try await store.tenant(tenant.id)?.state == .active
-        else {
+        guard activated, try await store.tenant(tenant.id)?.state == .active else {
             _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
             try await refuse(

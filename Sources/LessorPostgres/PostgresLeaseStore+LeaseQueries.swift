@@ -12,6 +12,14 @@ extension PostgresLeaseStore {
         ).first
     }
 
+    public func lease(lookupDigest: String) async throws(LessorError) -> Lease? {
+        try LookupDigest.require(lookupDigest)
+        return try await rows(
+            "SELECT \(unescaped: Lease.postgresColumns) FROM leases WHERE lookup_digest = \(lookupDigest)",
+            while: "reading a lease by its lookup digest failed", decode: Lease.init(postgresRow:)
+        ).first
+    }
+
     public func leases(tenantID: String, binding: String?, after: String?, limit: Int) async throws(LessorError)
         -> [Lease]
     {

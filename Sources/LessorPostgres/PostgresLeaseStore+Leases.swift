@@ -20,11 +20,15 @@ extension PostgresLeaseStore {
             while: "recording a lease intent failed")
     }
 
-    public func activate(leaseID: String, sealedRevocationHandle: [UInt8]?) async throws(LessorError) -> Bool {
+    public func activate(leaseID: String, sealedRevocationHandle: [UInt8]?, lookupDigest: String?)
+        async throws(LessorError) -> Bool
+    {
         try PostgresInput.require(leaseID, "the lease id")
+        if let lookupDigest { try LookupDigest.require(lookupDigest) }
         let changed = try await rows(
             """
-            UPDATE leases SET state = 'active', sealed_revocation_handle = \(sealedRevocationHandle.map { ByteBuffer(bytes: $0) })
+            UPDATE leases SET state = 'active', sealed_revocation_handle = \(sealedRevocationHandle.map { ByteBuffer(bytes: $0) }),
+                lookup_digest = \(lookupDigest)
             WHERE id = \(leaseID) AND state = 'pending'
             RETURNING 1
             """,

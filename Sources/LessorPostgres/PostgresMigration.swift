@@ -60,6 +60,22 @@ struct PostgresMigration: Sendable {
                     WHERE state = 'revoking'
                 """,
                 "CREATE INDEX leases_irrevocable ON leases (tenant_id) WHERE state = 'irrevocable'",
-            ])
+            ]),
+        Self(
+            version: 2, name: "lease lookup digest",
+            statements: [
+                // The SHA-256 (lower-case hex) of a key the caller presents later, such as an AWS
+                // access key id; the raw key is never stored. Existing leases get NULL, and adding
+                // a nullable column without a default rewrites no rows.
+                """
+                ALTER TABLE leases ADD COLUMN lookup_digest text COLLATE "C"
+                    CONSTRAINT leases_lookup_digest_hex CHECK (lookup_digest ~ '^[0-9a-f]{64}$')
+                """,
+                // One lease per digest; leases without one (most) cost nothing here.
+                """
+                CREATE UNIQUE INDEX leases_by_lookup_digest ON leases (lookup_digest)
+                    WHERE lookup_digest IS NOT NULL
+                """,
+            ]),
     ]
 }

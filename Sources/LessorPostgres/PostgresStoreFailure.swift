@@ -69,7 +69,9 @@ enum PostgresStoreFailure {
         }
         switch error.code {
         case .server:
-            return serverHint(sqlState: error.serverInfo?[.sqlState] ?? "", endpoint: endpoint)
+            return serverHint(
+                sqlState: error.serverInfo?[.sqlState] ?? "", constraint: error.serverInfo?[.constraintName],
+                endpoint: endpoint)
         case .sslUnsupported, .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
             return "check the server's TLS setup and sslmode/sslrootcert in the URL"
         case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
@@ -83,8 +85,10 @@ enum PostgresStoreFailure {
         }
     }
 
-    private static func serverHint(sqlState: String, endpoint: String) -> String {
+    private static func serverHint(sqlState: String, constraint: String?, endpoint: String) -> String {
         switch sqlState {
+        case "23505" where constraint == "leases_by_lookup_digest":
+            return "another lease already has this lookup digest; a lookup key must identify one lease"
         case "28000", "28P01":
             return "check the user and password in the URL and the server's pg_hba.conf"
         case "3D000":

@@ -18,10 +18,14 @@ extension SQLiteLeaseStore {
         """
 
     static let activate = """
-        UPDATE leases SET state = 'active', sealed_revocation_handle = ? WHERE id = ? AND state = 'pending'
+        UPDATE leases SET state = 'active', sealed_revocation_handle = ?, lookup_digest = ?
+        WHERE id = ? AND state = 'pending'
         """
 
     static let selectLease = "SELECT \(LeaseRow.columns) FROM leases WHERE id = ? AND tenant_id = ?"
+
+    /// `lookup_digest = ?` implies `IS NOT NULL`, so SQLite uses the partial unique index.
+    static let selectLeaseByLookupDigest = "SELECT \(LeaseRow.columns) FROM leases WHERE lookup_digest = ?"
 
     static let selectLeases = """
         SELECT \(LeaseRow.columns) FROM leases WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?

@@ -130,11 +130,14 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         }
     }
 
-    public func activate(leaseID: String, sealedRevocationHandle: [UInt8]?) async throws(LessorError) -> Bool {
+    public func activate(leaseID: String, sealedRevocationHandle: [UInt8]?, lookupDigest: String?)
+        async throws(LessorError) -> Bool
+    {
         try Self.require(leaseID, "the lease id")
+        if let lookupDigest { try LookupDigest.require(lookupDigest) }
         let handle = sealedRevocationHandle.map { Data($0) }
         return try await write("activate the lease", changesOnce: true) { db in
-            try db.cachedStatement(sql: Self.activate).execute(arguments: [handle, leaseID])
+            try db.cachedStatement(sql: Self.activate).execute(arguments: [handle, lookupDigest, leaseID])
             return db.changesCount == 1
         }
     }
@@ -144,6 +147,13 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         try Self.require(tenantID, "the tenant id")
         return try await read("read the lease") { db in
             try LeaseRow.fetch(db, sql: Self.selectLease, arguments: [id, tenantID]).first
+        }
+    }
+
+    public func lease(lookupDigest: String) async throws(LessorError) -> Lease? {
+        try LookupDigest.require(lookupDigest)
+        return try await read("read the lease by its lookup digest") { db in
+            try LeaseRow.fetch(db, sql: Self.selectLeaseByLookupDigest, arguments: [lookupDigest]).first
         }
     }
 

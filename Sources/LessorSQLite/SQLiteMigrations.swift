@@ -4,7 +4,7 @@ import GRDB
 /// A migration is never edited once released: changes go into a new one.
 enum SQLiteMigrations {
     /// The identifiers of every migration this version knows, oldest first.
-    static var identifiers: [String] { ["v1-tenants-and-leases"] }
+    static var identifiers: [String] { ["v1-tenants-and-leases", "v2-lease-lookup-digest"] }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -60,6 +60,20 @@ enum SQLiteMigrations {
                     CREATE INDEX leases_revoking_by_attempt ON leases (next_attempt_at) WHERE state = 'revoking';
                     CREATE INDEX leases_pending_by_issue ON leases (issued_at) WHERE state = 'pending';
                     CREATE INDEX leases_irrevocable ON leases (tenant_id) WHERE state = 'irrevocable';
+                    """)
+        }
+        migrator.registerMigration("v2-lease-lookup-digest") { db in
+            try db.execute(
+                sql: """
+                    -- The SHA-256 (lower-case hex) of a key the caller presents later, such as an AWS
+                    -- access key id; the raw key is never stored. Existing leases get NULL.
+                    ALTER TABLE leases ADD COLUMN lookup_digest TEXT
+                        CHECK (lookup_digest IS NULL
+                            OR (length(lookup_digest) = 64 AND lookup_digest NOT GLOB '*[^0-9a-f]*'));
+
+                    -- One lease per digest; leases without one (most) cost nothing here.
+                    CREATE UNIQUE INDEX leases_by_lookup_digest ON leases (lookup_digest)
+                        WHERE lookup_digest IS NOT NULL;
                     """)
         }
         return migrator

@@ -34,6 +34,9 @@ enum SQLiteStoreFailure: Error {
 
     private static func explanation(_ error: DatabaseError) -> String {
         switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_UNIQUE where error.message?.contains("lookup_digest") == true:
+            // SQLite names the column, never the value.
+            return "another lease already has this lookup digest; a lookup key must identify one lease"
         case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
             return "a row with the same id already exists; ids must be unique"
         case .SQLITE_CONSTRAINT_FOREIGNKEY:

@@ -100,7 +100,7 @@ final class BrokerFixture: Sendable {
           - name: basic
             default_ttl: 15m
             max_ttl: 1h
-            engines: [token, refusing]
+            engines: [token, refusing, access-keys]
             residency: [eu-west-1]
             audit_retention_days: 90
             rate_limit: {requests_per_second: 100, burst: 100}
@@ -145,6 +145,8 @@ final class BrokerFixture: Sendable {
               - path: token/audiences/shared
                 capabilities: [read]
               - path: refusing/things/*
+                capabilities: [read]
+              - path: access-keys/roles/*
                 capabilities: [read]
               - path: token/audiences/forbidden
                 capabilities: [deny]

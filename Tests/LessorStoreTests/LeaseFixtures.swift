@@ -10,6 +10,9 @@ enum Fixture {
 
     static func key(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: 40) }
 
+    /// A well-formed lookup digest (64 lower-case hex digits): `byte` repeated.
+    static func digest(_ byte: UInt8) -> String { String(repeating: String(format: "%02x", byte), count: 32) }
+
     /// A pending intent issued at `issuedAt`, expiring `ttl` later, renewable up to `maxTTL`.
     static func lease(
         _ id: String, tenant: String = "acme", binding: String = "ci-deployer", issuedAt: Date = t0,
@@ -34,7 +37,7 @@ extension LeaseStore {
     @discardableResult
     func issue(_ lease: Lease) async throws -> Lease {
         try await insertIntent(lease)
-        guard try await activate(leaseID: lease.id, sealedRevocationHandle: [1, 2, 3]) else {
+        guard try await activate(leaseID: lease.id, sealedRevocationHandle: [1, 2, 3], lookupDigest: nil) else {
             throw LessorError(.internalFailure, "the fresh intent was not pending")
         }
         var active = lease

@@ -120,7 +120,7 @@ struct PostgresReplicaTests {
     private func put(_ lease: Lease, activated: Bool, in store: PostgresLeaseStore) async throws {
         try await store.insertIntent(lease)
         if activated {
-            #expect(try await store.activate(leaseID: lease.id, sealedRevocationHandle: [9, 8, 7]))
+            #expect(try await store.activate(leaseID: lease.id, sealedRevocationHandle: [9, 8, 7], lookupDigest: nil))
         }
     }
 

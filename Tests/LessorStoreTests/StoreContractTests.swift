@@ -70,14 +70,15 @@ struct StoreContractTests {
         try await store.insertIntent(intent)
         #expect(try await store.lease(id: "lease-1", tenantID: "acme") == intent)
 
-        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [9, 8, 7]))
+        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [9, 8, 7], lookupDigest: nil))
         var active = intent
         active.state = .active
         active.sealedRevocationHandle = [9, 8, 7]
         #expect(try await store.lease(id: "lease-1", tenantID: "acme") == active)
 
-        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: nil) == false)
-        #expect(try await store.activate(leaseID: "no-such-lease", sealedRevocationHandle: nil) == false)
+        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: nil, lookupDigest: nil) == false)
+        #expect(
+            try await store.activate(leaseID: "no-such-lease", sealedRevocationHandle: nil, lookupDigest: nil) == false)
     }
 
     @Test("activate returns false once the intent was revoked", arguments: StoreKind.allCases)
@@ -87,10 +88,135 @@ struct StoreContractTests {
         try await store.insertIntent(F.lease("lease-1"))
 
         #expect(try await store.markRevoked(leaseIDs: ["lease-1"], at: F.at(1)) == 1)
-        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [1]) == false)
+        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [1], lookupDigest: nil) == false)
         let stored = try #require(try await store.lease(id: "lease-1", tenantID: "acme"))
         #expect(stored.state == .revoked)
         #expect(stored.sealedRevocationHandle == nil)
+    }
+
+    // MARK: Lookup digest
+
+    @Test(
+        "a lease activated with a lookup digest is found by it, and only by it, whatever its tenant",
+        arguments: StoreKind.allCases)
+    func lookupDigestFindsItsLease(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.makeTenant("globex")
+        try await store.insertIntent(F.lease("lease-1"))
+        try await store.insertIntent(F.lease("lease-2", tenant: "globex"))
+        #expect(try await store.lease(lookupDigest: F.digest(1)) == nil, "a pending intent has no digest yet")
+
+        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [9], lookupDigest: F.digest(1)))
+        #expect(try await store.activate(leaseID: "lease-2", sealedRevocationHandle: nil, lookupDigest: F.digest(2)))
+        var first = F.lease("lease-1")
+        first.state = .active
+        first.sealedRevocationHandle = [9]
+        var second = F.lease("lease-2", tenant: "globex")
+        second.state = .active
+
+        #expect(try await store.lease(lookupDigest: F.digest(1)) == first)
+        #expect(try await store.lease(lookupDigest: F.digest(2)) == second)
+        #expect(try await store.lease(id: "lease-1", tenantID: "acme") == first, "the digest changes nothing else")
+        #expect(try await store.lease(lookupDigest: F.digest(3)) == nil)
+    }
+
+    @Test("a lease activated without a lookup digest is found by none", arguments: StoreKind.allCases)
+    func noLookupDigestFindsNothing(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.issue(F.lease("lease-1"))
+        for byte: UInt8 in [0, 1, 2, 0xff] {
+            #expect(try await store.lease(lookupDigest: F.digest(byte)) == nil)
+        }
+    }
+
+    @Test(
+        "two leases cannot share a lookup digest: the second activation fails and changes nothing",
+        arguments: StoreKind.allCases)
+    func lookupDigestIsUnique(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.makeTenant("globex")
+        try await store.insertIntent(F.lease("lease-1"))
+        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [1], lookupDigest: F.digest(1)))
+        try await store.insertIntent(F.lease("lease-2", tenant: "globex"))
+
+        let duplicate = await #expect(throws: LessorError.self) {
+            try await store.activate(leaseID: "lease-2", sealedRevocationHandle: [2], lookupDigest: F.digest(1))
+        }
+        #expect(duplicate?.code == .storeUnavailable)
+        #expect(duplicate?.message.contains("lookup digest") == true)
+        #expect(duplicate?.message.contains(F.digest(1)) == false)
+        #expect(try await store.lease(lookupDigest: F.digest(1))?.id == "lease-1")
+        #expect(try await store.lease(id: "lease-2", tenantID: "globex") == F.lease("lease-2", tenant: "globex"))
+
+        #expect(try await store.activate(leaseID: "lease-2", sealedRevocationHandle: [2], lookupDigest: F.digest(2)))
+        #expect(try await store.lease(lookupDigest: F.digest(2))?.id == "lease-2")
+    }
+
+    @Test("of concurrent activations with one lookup digest exactly one wins", arguments: StoreKind.allCases)
+    func concurrentActivationsShareNoDigest(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        let ids = (0..<20).map { "racer-\($0)" }
+        for id in ids { try await store.insertIntent(F.lease(id)) }
+
+        let winners = await withTaskGroup(of: String?.self) { group in
+            for id in ids {
+                group.addTask {
+                    let won = try? await store.activate(
+                        leaseID: id, sealedRevocationHandle: nil, lookupDigest: F.digest(7))
+                    return won == true ? id : nil
+                }
+            }
+            return await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(winners.count == 1)
+        #expect(try await store.lease(lookupDigest: F.digest(7))?.id == winners.first)
+        let states = try await store.leases(tenantID: "acme", binding: nil, after: nil, limit: 100).map(\.state)
+        #expect(states.filter { $0 == .active }.count == 1)
+        #expect(states.filter { $0 == .pending }.count == ids.count - 1)
+    }
+
+    @Test("a revoked lease is still found by its lookup digest, with its state", arguments: StoreKind.allCases)
+    func lookupDigestFindsRevokedLease(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.insertIntent(F.lease("lease-1"))
+        #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [1], lookupDigest: F.digest(1)))
+        #expect(try await store.markRevoked(leaseIDs: ["lease-1"], at: F.at(5)) == 1)
+        let revoked = try #require(try await store.lease(lookupDigest: F.digest(1)))
+        #expect(revoked.id == "lease-1")
+        #expect(revoked.state == .revoked)
+
+        try await store.insertIntent(F.lease("lease-2"))
+        _ = try await store.markRevoked(leaseIDs: ["lease-2"], at: F.at(6))
+        #expect(
+            try await store.activate(leaseID: "lease-2", sealedRevocationHandle: nil, lookupDigest: F.digest(2))
+                == false)
+        #expect(
+            try await store.lease(lookupDigest: F.digest(2)) == nil, "an intent revoked first never gets the digest")
+    }
+
+    @Test(
+        "a lookup digest that is not 64 lower-case hex digits is refused without being quoted",
+        arguments: StoreKind.allCases)
+    func malformedLookupDigest(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.insertIntent(F.lease("lease-1"))
+        let rawKey = "AKIAIOSFODNN7EXAMPLE"
+        for text in ["", rawKey, F.digest(0xab).uppercased(), String(F.digest(1).dropLast())] {
+            let activation = await #expect(throws: LessorError.self) {
+                try await store.activate(leaseID: "lease-1", sealedRevocationHandle: nil, lookupDigest: text)
+            }
+            #expect(activation?.code == .requestInvalid)
+            #expect(activation?.message.contains(rawKey) == false)
+            let lookup = await #expect(throws: LessorError.self) { try await store.lease(lookupDigest: text) }
+            #expect(lookup?.code == .requestInvalid)
+        }
+        #expect(try await store.lease(id: "lease-1", tenantID: "acme")?.state == .pending)
     }
 
     // MARK: Tenant isolation

@@ -39,9 +39,13 @@ public struct IssuedCredential: Sendable {
     public var data: [String: JSONValue]
     /// Stored sealed with the tenant's data key.
     public var revocationHandle: [UInt8]?
+    /// An identifier the caller will later present (an AWS access key id), under which the lease
+    /// can be found; stored only as a SHA-256 digest.
+    public var lookupKey: String?
 
-    public init(data: [String: JSONValue], revocationHandle: [UInt8]?) {
+    public init(data: [String: JSONValue], revocationHandle: [UInt8]?, lookupKey: String? = nil) {
         self.data = data
         self.revocationHandle = revocationHandle
+        self.lookupKey = lookupKey
     }
 }

@@ -20,10 +20,21 @@ public protocol LeaseStore: Sendable {
 
     /// Writes the durable intent (`state == .pending`) before the engine is asked.
     func insertIntent(_ lease: Lease) async throws(LessorError)
-    /// `pending` → `active` with the sealed revocation handle. Returns false if the lease is no
-    /// longer pending (revoked meanwhile, e.g. by offboarding): the caller must revoke what it issued.
-    func activate(leaseID: String, sealedRevocationHandle: [UInt8]?) async throws(LessorError) -> Bool
+    /// `pending` → `active` with the sealed revocation handle and, when the credential has a lookup
+    /// key, its digest (`LookupDigest`: lower-case hex SHA-256, computed by the broker; the store never
+    /// sees the raw key). Returns false if the lease is no longer pending (revoked meanwhile, e.g. by
+    /// offboarding): the caller must revoke what it issued. A digest another lease already has is
+    /// refused with `storeUnavailable`, a malformed one with `requestInvalid`; either way the lease
+    /// stays pending.
+    func activate(leaseID: String, sealedRevocationHandle: [UInt8]?, lookupDigest: String?) async throws(LessorError)
+        -> Bool
     func lease(id: String, tenantID: String) async throws(LessorError) -> Lease?
+    /// The lease, in any state, that was activated with `lookupDigest`; nil if there is none.
+    ///
+    /// Unlike every other lease lookup this one is not tenant-scoped: the presented credential is
+    /// itself the caller's proof, and the lease names its tenant. Callers must check the lease's
+    /// state and expiry (and its tenant's state) before trusting it.
+    func lease(lookupDigest: String) async throws(LessorError) -> Lease?
     /// The tenant's leases in id order after `after`, optionally only one binding's; at most `limit`.
     func leases(tenantID: String, binding: String?, after: String?, limit: Int) async throws(LessorError) -> [Lease]
     /// Moves an active lease's expiry to `expiresAt` if it is still active, unexpired at `now`, and

@@ -100,7 +100,8 @@ enum OffboardBenchmark {
                         expiresAt: now.addingTimeInterval(43_200), maxExpiresAt: now.addingTimeInterval(43_200),
                         renewable: true, state: .pending, policyDigest: policyDigest, requestID: "req-bench-\(index)")
                     try await store.insertIntent(lease)
-                    guard try await store.activate(leaseID: lease.id, sealedRevocationHandle: nil) else {
+                    guard try await store.activate(leaseID: lease.id, sealedRevocationHandle: nil, lookupDigest: nil)
+                    else {
                         fatalError("lease \(lease.id) did not activate")
                     }
                 }
