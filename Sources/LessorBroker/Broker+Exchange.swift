@@ -9,15 +9,22 @@ extension Broker {
         -> ExchangeResult
     {
         let bound = try await tenantBinding(of: caller, path: text)
-        if bound.binding.delegation != nil {
-            try await refuse(
-                LessorError(
-                    .permissionDenied,
-                    "binding \(bound.binding.name) is delegation-only: exchange this token at /v1/token with an actor_token"
-                ), caller: caller, scope: .tenant(bound.tenant.id), binding: bound.binding.name,
-                path: String(text.prefix(256)))
-        }
+        try await refuseIfDelegationOnly(caller, bound: bound, path: text)
         return try await exchange(caller, bound: bound, actor: nil, path: text, requestedTTL: requestedTTL)
+    }
+
+    /// A delegation-only binding's subject asks for itself only through RFC 8693, with an actor.
+    func refuseIfDelegationOnly(
+        _ caller: Caller, bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass),
+        path: String
+    ) async throws(LessorError) {
+        guard bound.binding.delegation != nil else { return }
+        try await refuse(
+            LessorError(
+                .permissionDenied,
+                "binding \(bound.binding.name) is delegation-only: exchange this token at /v1/token with an actor_token"
+            ), caller: caller, scope: .tenant(bound.tenant.id), binding: bound.binding.name,
+            path: String(path.prefix(256)))
     }
 
     /// The exchange after binding: `actor` is the delegation's actor, already admitted by the
@@ -25,7 +32,8 @@ extension Broker {
     /// token could not carry `act`) and its grant record names the actor.
     func exchange(
         _ caller: Caller, bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass),
-        actor: VerifiedIdentity?, path text: String, requestedTTL: Duration?
+        actor: VerifiedIdentity?, path text: String, requestedTTL: Duration?, scopeDown: String? = nil,
+        details extra: [String: String] = [:]
     ) async throws(LessorError) -> ExchangeResult {
         let (binding, tenant, tenantClass) = bound
         let scope = AuditScope.tenant(tenant.id)
@@ -67,8 +75,8 @@ extension Broker {
         do {
             credential = try await engine.issue(
                 CredentialRequest(
-                    lease: lease, enginePath: Array(path.segments.dropFirst()), identity: caller.identity, actor: actor)
-            )
+                    lease: lease, enginePath: Array(path.segments.dropFirst()), identity: caller.identity, actor: actor,
+                    scopeDown: scopeDown))
         } catch {
             _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
             try await refuse(
@@ -105,7 +113,7 @@ extension Broker {
         lease.state = .active
         lease.sealedRevocationHandle = sealed
 
-        var details = ["engine": engine.name, "class": tenantClass.name]
+        var details = extra.merging(["engine": engine.name, "class": tenantClass.name]) { _, own in own }
         if let actor { details["actor"] = Self.auditName(of: actor) }
         do {
             _ = try await audit.append(

@@ -1,9 +1,9 @@
 import Foundation
 public import LessorCore
 
-/// A refused token exchange, with the step that refused it, so an adapter can answer in its
-/// protocol's terms (RFC 8693 tells a refused target from refused parties). The refusal is
-/// already recorded when this is thrown.
+/// A refused token exchange (RFC 8693, or STS `AssumeRoleWithWebIdentity`), with the step that
+/// refused it, so an adapter can answer in its protocol's terms (both tell refused parties from a
+/// refused target). The refusal is already recorded when this is thrown.
 public struct TokenExchangeRefusal: Error, Sendable {
     public enum Stage: Sendable, Hashable {
         /// The subject binds to no tenant, or its binding refuses the actor (or its absence).

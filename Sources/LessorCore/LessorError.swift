@@ -33,6 +33,7 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case leaseNotRenewable = "lease_not_renewable"
             case storeUnavailable = "store_unavailable"
             case engineFailure = "engine_failure"
+            case policyDocumentInvalid = "policy_document_invalid"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -83,6 +84,8 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let storeUnavailable = Code(.storeUnavailable)
         /// A credential engine failed to issue, renew or revoke.
         public static let engineFailure = Code(.engineFailure)
+        /// A caller-supplied scope-down policy (STS `Policy`) that is not a usable IAM policy document.
+        public static let policyDocumentInvalid = Code(.policyDocumentInvalid)
     }
 
     public let code: Code

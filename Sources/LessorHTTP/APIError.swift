@@ -17,7 +17,7 @@ public struct APIError: HTTPResponseError {
         switch error.code {
         case .issuerUnavailable, .upstreamFailure, .auditUnavailable, .storeUnavailable: .serviceUnavailable
         case .engineFailure: .badGateway
-        case .requestInvalid, .configInvalid, .leaseNotRenewable: .badRequest
+        case .requestInvalid, .configInvalid, .leaseNotRenewable, .policyDocumentInvalid: .badRequest
         case .permissionDenied, .tenantInactive: .forbidden
         case .leaseNotFound: .notFound
         case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid: .internalServerError

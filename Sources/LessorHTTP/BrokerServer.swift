@@ -29,6 +29,7 @@ public enum BrokerServer {
         if let routes {
             CredentialsController(verifier: verifier, broker: routes.broker).addRoutes(to: router)
             TokenExchangeController(verifier: verifier, broker: routes.broker).addRoutes(to: router)
+            STSController(verifier: verifier, broker: routes.broker).addRoutes(to: router)
             TokenIssuerController(engine: routes.tokenEngine, verifier: verifier, broker: routes.broker)
                 .addRoutes(to: router)
             TenantController(

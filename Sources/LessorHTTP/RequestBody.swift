@@ -19,7 +19,11 @@ enum RequestBody {
 
     /// `application/x-www-form-urlencoded` fields; a repeated field is refused.
     static func form(from request: Request) async throws(LessorError) -> [String: String] {
-        let bytes = try await collect(request)
+        try form(bytes: try await collect(request))
+    }
+
+    /// `form(from:)` over a body already read.
+    static func form(bytes: [UInt8]) throws(LessorError) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -35,7 +39,8 @@ enum RequestBody {
         return fields
     }
 
-    private static func collect(_ request: Request) async throws(LessorError) -> [UInt8] {
+    /// The raw body, at most `maxBytes`.
+    static func collect(_ request: Request) async throws(LessorError) -> [UInt8] {
         do {
             let buffer = try await request.body.collect(upTo: maxBytes)
             return Array(buffer.readableBytesView)

@@ -24,12 +24,19 @@ public struct CredentialRequest: Sendable {
     public var identity: VerifiedIdentity
     /// The party acting for `identity` under RFC 8693 delegation; nil when it acts for itself.
     public var actor: VerifiedIdentity?
+    /// A narrowing the caller asked for (an STS `Policy` document). Only the STS adapter sends one,
+    /// and only to a `RoleNamedEngine`, which applies it or refuses the request.
+    public var scopeDown: String?
 
-    public init(lease: Lease, enginePath: [String], identity: VerifiedIdentity, actor: VerifiedIdentity? = nil) {
+    public init(
+        lease: Lease, enginePath: [String], identity: VerifiedIdentity, actor: VerifiedIdentity? = nil,
+        scopeDown: String? = nil
+    ) {
         self.lease = lease
         self.enginePath = enginePath
         self.identity = identity
         self.actor = actor
+        self.scopeDown = scopeDown
     }
 }
 

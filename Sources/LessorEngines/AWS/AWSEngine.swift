@@ -1,5 +1,6 @@
 public import Foundation
 public import LessorCore
+import LessorCrypto
 
 /// The `aws` engine: `aws/roles/<role>` issues temporary AWS credentials from upstream STS
 /// `AssumeRole` with the role ARN rendered for the tenant, a session name naming tenant and
@@ -73,7 +74,9 @@ public struct AWSEngine: CredentialEngine {
         let expiration = assumed.credentials.expiration ?? request.lease.expiresAt
         let handle = AWSRevocationHandle(
             roleARN: assumeRole.roleARN, accessKeyID: assumed.credentials.accessKeyID,
-            secretAccessKey: assumed.credentials.secretAccessKey, expiration: expiration)
+            secretAccessKey: assumed.credentials.secretAccessKey, expiration: expiration,
+            assumedRoleARN: assumed.assumedRoleARN, assumedRoleID: assumed.assumedRoleID,
+            sessionTokenSHA256: assumed.credentials.sessionToken.map { Digest.sha256Hex(Array($0.utf8)) })
         return IssuedCredential(
             data: [
                 "access_key_id": .string(assumed.credentials.accessKeyID),
@@ -83,7 +86,7 @@ public struct AWSEngine: CredentialEngine {
                 "assumed_role_arn": .string(assumed.assumedRoleARN),
                 "assumed_role_id": .string(assumed.assumedRoleID),
             ],
-            revocationHandle: handle.encoded)
+            revocationHandle: handle.encoded, lookupKey: assumed.credentials.accessKeyID)
     }
 
     /// The `AssumeRole` call `issue` makes for `request`: the role's templates rendered for the
@@ -111,9 +114,8 @@ public struct AWSEngine: CredentialEngine {
             roleARN: try AWSTemplates.roleARN(role.roleARNTemplate, tenant: lease.tenantID),
             sessionName: AWSTemplates.sessionName(tenant: lease.tenantID, subject: request.identity.subject),
             durationSeconds: duration,
-            policy: try role.sessionPolicyTemplate.map { template throws(LessorError) in
-                try AWSTemplates.sessionPolicy(template, tenant: lease.tenantID)
-            },
+            policy: try AWSTemplates.scopedSessionPolicy(
+                template: role.sessionPolicyTemplate, tenant: lease.tenantID, scopeDown: request.scopeDown),
             tags: [AssumeRoleRequest.SessionTag(key: "tenant", value: lease.tenantID)])
     }
 

@@ -50,6 +50,77 @@ enum AWSTemplates {
         return compact
     }
 
+    /// The session policy `AssumeRole` gets: the role's template rendered for `tenant`, narrowed by
+    /// the caller's `scopeDown`. Without a template the scope-down is the session policy (AWS
+    /// intersects it with the role's own policies); with one, the scope-down may only add `Deny`
+    /// statements, since a second set of `Allow`s would widen the tenant's confinement.
+    static func scopedSessionPolicy(template: String?, tenant: String, scopeDown: String?) throws(LessorError)
+        -> String?
+    {
+        let base = try template.map { template throws(LessorError) in try sessionPolicy(template, tenant: tenant) }
+        guard let scopeDown else { return base }
+        let narrowing = try policyDocument(scopeDown)
+        guard let base else { return try compactPolicy(.object(narrowing)) }
+        let added = statements(of: narrowing)
+        guard added.allSatisfy({ $0.objectValue?["Effect"]?.stringValue == "Deny" }) else {
+            throw LessorError(
+                .policyDocumentInvalid,
+                "this role's session policy is set for the tenant; a Policy may only add Deny statements to it")
+        }
+        guard var object = try? JSONParser.parse(Array(base.utf8)).objectValue else {
+            throw LessorError(.engineFailure, "the rendered session policy is not a JSON object")
+        }
+        object["Statement"] = .array(statements(of: object) + added)
+        return try compactPolicy(.object(object))
+    }
+
+    /// A caller's policy document checked as IAM would: a JSON object with a known `Version` if
+    /// any, and one or more statements, each with `Effect` Allow or Deny, an action and a resource.
+    static func policyDocument(_ text: String) throws(LessorError) -> [String: JSONValue] {
+        guard text.utf8.count <= 8192, let object = try? JSONParser.parse(Array(text.utf8)).objectValue else {
+            throw LessorError(.policyDocumentInvalid, "Policy must be a JSON object (an IAM policy document)")
+        }
+        if let version = object["Version"], version != .string("2012-10-17"), version != .string("2008-10-17") {
+            throw LessorError(.policyDocumentInvalid, "Policy Version must be 2012-10-17")
+        }
+        let list = statements(of: object)
+        guard !list.isEmpty else {
+            throw LessorError(.policyDocumentInvalid, "Policy needs a Statement (an object or a non-empty array)")
+        }
+        for statement in list {
+            guard let fields = statement.objectValue,
+                fields["Effect"] == .string("Allow") || fields["Effect"] == .string("Deny"),
+                (fields["Action"] != nil) != (fields["NotAction"] != nil),
+                (fields["Resource"] != nil) != (fields["NotResource"] != nil)
+            else {
+                throw LessorError(
+                    .policyDocumentInvalid,
+                    "each Policy statement needs Effect (Allow or Deny), one of Action or NotAction, and one of Resource or NotResource"
+                )
+            }
+        }
+        return object
+    }
+
+    private static func statements(of object: [String: JSONValue]) -> [JSONValue] {
+        switch object["Statement"] {
+        case .array(let list)?: list
+        case .object(let single)?: [.object(single)]
+        default: []
+        }
+    }
+
+    private static func compactPolicy(_ value: JSONValue) throws(LessorError) -> String {
+        let compact = String(decoding: AuditCanonicalJSON.encode(value), as: UTF8.self)
+        guard compact.count <= AWSEngine.maxPolicyLength else {
+            throw LessorError(
+                .policyDocumentInvalid,
+                "the session policy would be \(compact.count) characters; AWS accepts at most \(AWSEngine.maxPolicyLength)"
+            )
+        }
+        return compact
+    }
+
     /// `<tenant>@<subject>` in AWS's 2–64 characters of `[\w+=,.@-]`: a Kubernetes service
     /// account subject (`system:serviceaccount:<ns>:<name>`) becomes `<ns>.<name>`, other
     /// characters become `-`, and the result is cut to 64.
