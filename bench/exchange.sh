@@ -39,11 +39,11 @@ grep -q "Offboard tenant" "$data_dir/broker.log" || { echo "the broker did not g
 
 address="https://127.0.0.1:$port"
 # A few requests first, so both endpoints start warm (connections, key caches, prepared statements).
-LESSOR_BENCH_TOKEN_FILE="$data_dir/token" wrk -t2 -c"$connections" -d2s -s bench/exchange.lua \
+LESSOR_BENCH_TOKEN_FILE="$data_dir/token" wrk -t2 -c"$connections" -d2s -s bench/post.lua \
     "$address/v1/creds/token/audiences/app" >/dev/null
 health=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$address/v1/health")
 exchange=$(LESSOR_BENCH_TOKEN_FILE="$data_dir/token" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
-    -s bench/exchange.lua "$address/v1/creds/token/audiences/app")
+    -s bench/post.lua "$address/v1/creds/token/audiences/app")
 
 kill -TERM "$broker_pid"
 wait "$broker_pid" || true
