@@ -2,6 +2,7 @@ import Foundation
 import LessorCore
 import LessorCrypto
 import LessorEngines
+import LessorTestSupport
 import Testing
 
 /// The `aws` engine against moto's real server as upstream STS, IAM and DynamoDB, with moto's
@@ -44,31 +45,10 @@ struct AWSEngineTests {
             identity: TokenFixture.identity(subject: "system:serviceaccount:\(tenant)-prod:deployer"))
     }
 
-    /// In moto: the broker's IAM user `lessor` (may assume `acme-*` roles and manage role
-    /// policies), the role `acme-deployer` trusting it with full DynamoDB access; then IAM
-    /// checking on and request recording started. Returns the user's keys.
+    /// The broker's user and role in moto (`MotoServer.prepareBrokerUser`), as credentials.
     static func prepare(_ moto: MotoServer) async throws -> AWSCredentials {
-        let keys = try await moto.boto3(
-            """
-            iam = client("iam")
-            iam.create_user(UserName="lessor")
-            iam.put_user_policy(UserName="lessor", PolicyName="broker", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/acme-*"},
-                    {"Effect": "Allow", "Action": ["iam:PutRolePolicy", "iam:GetRolePolicy"], "Resource": "*"}]}))
-            key = iam.create_access_key(UserName="lessor")["AccessKey"]
-            trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:user/lessor"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
-            iam.create_role(RoleName="acme-deployer", AssumeRolePolicyDocument=json.dumps(trust))
-            iam.put_role_policy(RoleName="acme-deployer", PolicyName="tables", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
-            moto_api("/moto-api/reset-auth", b"0")
-            moto_api("/moto-api/recorder/start-recording", b"")
-            print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
-            """)
-        return AWSCredentials(
-            accessKeyID: keys.objectValue?["id"]?.stringValue ?? "",
-            secretAccessKey: keys.objectValue?["secret"]?.stringValue ?? "")
+        let keys = try await moto.prepareBrokerUser()
+        return AWSCredentials(accessKeyID: keys.accessKeyID, secretAccessKey: keys.secretAccessKey)
     }
 
     static func provider(for keys: AWSCredentials) -> AWSCredentialsProvider {
