@@ -244,6 +244,45 @@ struct AWSEngineTests {
 
     // MARK: - credential sources
 
+    @Test func aSelectedSourceIsTheOnlyOneRead() async throws {
+        let home = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+        try
+            "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = file-secret\n[ci]\naws_access_key_id = AKIACI\naws_secret_access_key = ci-secret\n"
+            .write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+        let environment = [
+            "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env-secret",
+            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/lessor", "AWS_WEB_IDENTITY_TOKEN_FILE": home + "/token",
+        ]
+        func provider(_ selection: AWSCredentialsProvider.Selection) -> AWSCredentialsProvider {
+            AWSCredentialsProvider(selection: selection, environment: environment, homeDirectory: home)
+        }
+        #expect(try await provider(.standardChain).source() == .environment)
+        #expect(try await provider(.environment).credentials().accessKeyID == "AKIAENV")
+        #expect(
+            try await provider(.sharedFile(path: nil, profile: nil)).source()
+                == .sharedCredentialsFile(path: home + "/.aws/credentials", profile: "default"))
+        #expect(
+            try await provider(.sharedFile(path: home + "/.aws/credentials", profile: "ci")).credentials().accessKeyID
+                == "AKIACI")
+        #expect(
+            try await provider(.webIdentity(roleARN: nil, tokenFile: nil, sessionName: nil)).source()
+                == .webIdentity(roleARN: "arn:aws:iam::123456789012:role/lessor", tokenFile: home + "/token"))
+        #expect(
+            try await provider(
+                .webIdentity(roleARN: "arn:aws:iam::123456789012:role/other", tokenFile: "/t", sessionName: "s")
+            )
+            .source() == .webIdentity(roleARN: "arn:aws:iam::123456789012:role/other", tokenFile: "/t"))
+
+        // A selected source that is not there is an error, not a fall-back to another source.
+        let bare = AWSCredentialsProvider(selection: .environment, environment: [:], homeDirectory: home)
+        await #expect(throws: LessorError(.configInvalid, "")) { try await bare.source() }
+        let noProfile = AWSCredentialsProvider(
+            selection: .sharedFile(path: nil, profile: "missing"), environment: environment, homeDirectory: home)
+        await #expect(throws: LessorError(.configInvalid, "")) { try await noProfile.source() }
+    }
+
     @Test func environmentThenSharedFileThenWebIdentity() async throws {
         let home = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: home) }
