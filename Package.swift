@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "LessorConfig",
             dependencies: [
-                "LessorCore", "LessorIdentity", "LessorCrypto",
+                "LessorCore", "LessorIdentity", "LessorCrypto", "LessorEngines",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,7 +164,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "LessorConfigTests",
-            dependencies: ["LessorConfig", "LessorCore", "LessorIdentity"],
+            dependencies: ["LessorConfig", "LessorCore", "LessorIdentity", "LessorEngines"],
             swiftSettings: strict),
         .testTarget(
             name: "LessorHTTPTests",

@@ -5,9 +5,11 @@ import Logging
 extension Broker {
     /// Offboards a tenant: only a global admin binding whose policy allows `delete` on
     /// `tenants/<id>`, with a reason. The tenant is marked offboarding first, so every replica
-    /// refuses it at once; then every outstanding lease is revoked through its engine, the data
-    /// key is destroyed (stored revocation handles become unreadable), and the report is returned
-    /// for signing. Running it again on an offboarded tenant finishes what is left.
+    /// refuses it at once; then every outstanding lease is revoked through its engine, every
+    /// engine's offboarding hook runs (the AWS engine denies the tenant's older sessions), the
+    /// data key is destroyed (stored revocation handles become unreadable), and the report is
+    /// returned for signing. A failing hook is audited, logged and listed in the report; it does
+    /// not stop the rest. Running it again on an offboarded tenant finishes what is left.
     public func offboard(_ caller: Caller, tenantID: String, reason: String) async throws(LessorError)
         -> OffboardingReport
     {
@@ -61,24 +63,69 @@ extension Broker {
             revoked += outcome.revoked
             failed.formUnion(outcome.failed)
         }
+        let engineOutcome = try await offboardEngines(
+            tenantID: tenantID, caller: caller, binding: binding.name, decision: decision)
         try await store.finishOffboarding(tenantID, at: clock.now)
         keyring.forget(tenantID)
         let completedAt = clock.now
+        var details = engineOutcome.actions
+        details.merge([
+            "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)", "data_key_destroyed": "true",
+            "requested_by": caller.identity.subject, "global_scope": "admin",
+        ]) { _, broker in broker }
+        if !engineOutcome.failures.isEmpty {
+            details["engine_failures"] = engineOutcome.failures.joined(separator: ",")
+        }
         let last = try await audit.append(
             tenantEvent(
                 "offboarded", caller: caller, tenantID: tenantID, binding: binding.name, decision: decision,
-                reason: trimmedReason,
-                details: [
-                    "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)", "data_key_destroyed": "true",
-                    "requested_by": caller.identity.subject, "global_scope": "admin",
-                ]))
+                reason: trimmedReason, details: details))
         logger.notice(
             "tenant offboarded",
-            metadata: ["tenant_id": "\(tenantID)", "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)"])
+            metadata: [
+                "tenant_id": "\(tenantID)", "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)",
+                "engine_failures": "\(engineOutcome.failures.count)",
+            ])
         return OffboardingReport(
             tenantID: tenantID, completedAt: completedAt, leasesRevoked: revoked, leasesPending: failed.count,
             firstAuditSequence: first.sequence, lastAuditSequence: last.sequence, dataKeyDestroyed: true,
-            reason: trimmedReason, requestedBy: caller.identity.subject)
+            reason: trimmedReason, requestedBy: caller.identity.subject, engineActions: engineOutcome.actions,
+            engineFailures: engineOutcome.failures)
+    }
+
+    /// Runs every engine's offboarding hook, in name order, with the current time as the cutoff.
+    /// A hook's details are kept under keys starting with its engine's name; a failure is audited
+    /// as a refused `tenant.offboard_engine` and logged (code and message, which never carry
+    /// secrets), and the next engine still runs.
+    private func offboardEngines(tenantID: String, caller: Caller, binding: String, decision: PolicyDecision)
+        async throws(LessorError) -> (actions: [String: String], failures: [String])
+    {
+        var actions: [String: String] = [:]
+        var failures: [String] = []
+        for engine in engines.values.sorted(by: { $0.name < $1.name }) {
+            do throws(LessorError) {
+                let details = try await engine.offboard(tenantID: tenantID, at: clock.now)
+                for (key, value) in details {
+                    actions[key.hasPrefix("\(engine.name)_") ? key : "\(engine.name)_\(key)"] = value
+                }
+            } catch {
+                failures.append(engine.name)
+                logger.error(
+                    "an engine's offboarding step failed; what it should have cut off may work upstream until it expires",
+                    metadata: [
+                        "tenant_id": "\(tenantID)", "engine": "\(engine.name)", "code": "\(error.code)",
+                        "message": "\(error.message)",
+                    ])
+                var entry = try tenantEvent(
+                    "offboard_engine", caller: caller, tenantID: tenantID, binding: binding, decision: decision,
+                    reason:
+                        "engine \(engine.name) failed to offboard the tenant: \(error.code.rawValue): \(error.message.prefix(1024))",
+                    details: ["engine": engine.name, "code": error.code.rawValue, "global_scope": "admin"])
+                entry.decision = .deny
+                _ = try await audit.append(entry)
+            }
+        }
+        return (actions, failures)
     }
 
     /// Revokes one batch concurrently through the engines, marks the successes revoked in one

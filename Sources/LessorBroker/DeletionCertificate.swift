@@ -6,9 +6,15 @@ public import LessorCrypto
 /// audit records that tell the story, and whether the tenant's data key is gone. The signature is
 /// Ed25519 over the canonical JSON (sorted keys, no white space) of every other field, so anyone
 /// with the broker's public key can check it offline (`lessor tenant verify-certificate`).
+///
+/// Version 2 adds what the engines' offboarding hooks did and which of them failed. Version 1
+/// certificates (without those fields) still read and verify; a version 1 certificate carrying
+/// them is refused, since its signature would not cover them.
 public struct DeletionCertificate: Sendable, Hashable, Codable {
-    /// The format; `verify` refuses any other.
-    public static let currentVersion = 1
+    /// The format `init` writes.
+    public static let currentVersion = 2
+    /// The formats `verify` accepts.
+    public static let supportedVersions = 1...2
 
     public var version: Int
     public var tenantID: String
@@ -25,6 +31,12 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
     public var reason: String
     /// The admin subject that asked for the offboarding.
     public var requestedBy: String
+    /// What the engines did beyond revoking leases (`aws_revoked_sessions_roles`: the role ARNs
+    /// that now deny every session issued before offboarding). Version 2.
+    public var engineActions: [String: String]
+    /// The engines whose offboarding hook failed (version 2): what they should have cut off may
+    /// still work upstream until it expires.
+    public var engineFailures: [String]
     /// Names the signing key; set by `sign`.
     public var keyID: String
     /// Unpadded base64url Ed25519 signature; empty until signed.
@@ -32,7 +44,8 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
 
     public init(
         tenantID: String, offboardedAt: Date, leasesRevoked: Int, leasesNotRevoked: Int, firstAuditSequence: Int,
-        lastAuditSequence: Int, dataKeyDestroyed: Bool, reason: String, requestedBy: String
+        lastAuditSequence: Int, dataKeyDestroyed: Bool, reason: String, requestedBy: String,
+        engineActions: [String: String] = [:], engineFailures: [String] = []
     ) {
         self.version = Self.currentVersion
         self.tenantID = tenantID
@@ -44,6 +57,8 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
         self.dataKeyDestroyed = dataKeyDestroyed
         self.reason = reason
         self.requestedBy = requestedBy
+        self.engineActions = engineActions
+        self.engineFailures = engineFailures.sorted()
         self.keyID = ""
         self.signature = ""
     }
@@ -59,13 +74,63 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
         case dataKeyDestroyed = "data_key_destroyed"
         case reason
         case requestedBy = "requested_by"
+        case engineActions = "engine_actions"
+        case engineFailures = "engine_failures"
         case keyID = "key_id"
         case signature
+
+        /// The fields version 1 lacks.
+        static let sinceVersion2: Set<Self> = [.engineActions, .engineFailures]
     }
 
-    /// The bytes the signature covers: every field but `signature`, as canonical JSON.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        tenantID = try container.decode(String.self, forKey: .tenantID)
+        offboardedAt = try container.decode(Date.self, forKey: .offboardedAt)
+        leasesRevoked = try container.decode(Int.self, forKey: .leasesRevoked)
+        leasesNotRevoked = try container.decode(Int.self, forKey: .leasesNotRevoked)
+        firstAuditSequence = try container.decode(Int.self, forKey: .firstAuditSequence)
+        lastAuditSequence = try container.decode(Int.self, forKey: .lastAuditSequence)
+        dataKeyDestroyed = try container.decode(Bool.self, forKey: .dataKeyDestroyed)
+        reason = try container.decode(String.self, forKey: .reason)
+        requestedBy = try container.decode(String.self, forKey: .requestedBy)
+        engineActions = try container.decodeIfPresent([String: String].self, forKey: .engineActions) ?? [:]
+        engineFailures = try container.decodeIfPresent([String].self, forKey: .engineFailures) ?? []
+        keyID = try container.decode(String.self, forKey: .keyID)
+        signature = try container.decode(String.self, forKey: .signature)
+    }
+
+    /// Version 1 is written without the fields it lacks, so it reads back as it was signed.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(tenantID, forKey: .tenantID)
+        try container.encode(offboardedAt, forKey: .offboardedAt)
+        try container.encode(leasesRevoked, forKey: .leasesRevoked)
+        try container.encode(leasesNotRevoked, forKey: .leasesNotRevoked)
+        try container.encode(firstAuditSequence, forKey: .firstAuditSequence)
+        try container.encode(lastAuditSequence, forKey: .lastAuditSequence)
+        try container.encode(dataKeyDestroyed, forKey: .dataKeyDestroyed)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(requestedBy, forKey: .requestedBy)
+        if version >= 2 {
+            try container.encode(engineActions, forKey: .engineActions)
+            try container.encode(engineFailures, forKey: .engineFailures)
+        }
+        try container.encode(keyID, forKey: .keyID)
+        try container.encode(signature, forKey: .signature)
+    }
+
+    /// The fields a certificate of `version` holds.
+    private static func fields(ofVersion version: Int) -> [CodingKeys] {
+        CodingKeys.allCases.filter { version >= 2 || !CodingKeys.sinceVersion2.contains($0) }
+    }
+
+    /// The bytes the signature covers: every field of the certificate's version but `signature`,
+    /// as canonical JSON.
     public var signedBytes: [UInt8] {
-        let fields: [String: JSONValue] = [
+        var fields: [String: JSONValue] = [
             CodingKeys.version.rawValue: .number(Double(version)),
             CodingKeys.tenantID.rawValue: .string(tenantID),
             CodingKeys.offboardedAt.rawValue: .string(Self.format(offboardedAt)),
@@ -78,6 +143,10 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
             CodingKeys.requestedBy.rawValue: .string(requestedBy),
             CodingKeys.keyID.rawValue: .string(keyID),
         ]
+        if version >= 2 {
+            fields[CodingKeys.engineActions.rawValue] = .object(engineActions.mapValues { .string($0) })
+            fields[CodingKeys.engineFailures.rawValue] = .array(engineFailures.map { .string($0) })
+        }
         return AuditCanonicalJSON.encode(.object(fields))
     }
 
@@ -89,9 +158,11 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
 
     /// Succeeds only when `signature` was made by `publicKey` over exactly these fields.
     public func verify(publicKey: Ed25519PublicKey) throws(LessorError) {
-        guard version == Self.currentVersion else {
+        guard Self.supportedVersions.contains(version) else {
             throw LessorError(
-                .signatureInvalid, "certificate version \(version) is not supported (expected \(Self.currentVersion))")
+                .signatureInvalid,
+                "certificate version \(version) is not supported (expected \(Self.supportedVersions.lowerBound) to \(Self.supportedVersions.upperBound))"
+            )
         }
         guard !signature.isEmpty else {
             throw LessorError(.signatureInvalid, "the certificate of tenant \(tenantID) is not signed")
@@ -125,12 +196,21 @@ public struct DeletionCertificate: Sendable, Hashable, Codable {
         guard let object = (try? JSONParser.parse(bytes))?.objectValue else {
             throw LessorError(.requestInvalid, "\(source): not a deletion certificate (one JSON object expected)")
         }
-        let expected = Set(CodingKeys.allCases.map(\.rawValue))
+        guard case .number(let number)? = object[CodingKeys.version.rawValue], let version = Int(exactly: number),
+            Self.supportedVersions.contains(version)
+        else {
+            throw LessorError(
+                .requestInvalid,
+                "\(source): not a deletion certificate of version \(Self.supportedVersions.lowerBound) to \(Self.supportedVersions.upperBound)"
+            )
+        }
+        let expected = Self.fields(ofVersion: version).map(\.rawValue)
         if let unknown = object.keys.sorted().first(where: { !expected.contains($0) }) {
             throw LessorError(
-                .requestInvalid, "\(source): unknown field '\(unknown.prefix(64))' in a deletion certificate")
+                .requestInvalid,
+                "\(source): unknown field '\(unknown.prefix(64))' in a deletion certificate of version \(version)")
         }
-        if let missing = CodingKeys.allCases.map(\.rawValue).first(where: { object[$0] == nil }) {
+        if let missing = expected.first(where: { object[$0] == nil }) {
             throw LessorError(.requestInvalid, "\(source): the deletion certificate has no \(missing)")
         }
         let decoder = JSONDecoder()

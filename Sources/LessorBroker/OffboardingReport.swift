@@ -13,6 +13,28 @@ public struct OffboardingReport: Sendable, Hashable {
     public let dataKeyDestroyed: Bool
     public let reason: String
     public let requestedBy: String
+    /// What the engines' offboarding hooks did (`aws_revoked_sessions_roles`, say): non-secret facts.
+    public let engineActions: [String: String]
+    /// The engines whose offboarding hook failed, sorted; their failures are audited and logged.
+    public let engineFailures: [String]
+
+    public init(
+        tenantID: String, completedAt: Date, leasesRevoked: Int, leasesPending: Int, firstAuditSequence: Int,
+        lastAuditSequence: Int, dataKeyDestroyed: Bool, reason: String, requestedBy: String,
+        engineActions: [String: String] = [:], engineFailures: [String] = []
+    ) {
+        self.tenantID = tenantID
+        self.completedAt = completedAt
+        self.leasesRevoked = leasesRevoked
+        self.leasesPending = leasesPending
+        self.firstAuditSequence = firstAuditSequence
+        self.lastAuditSequence = lastAuditSequence
+        self.dataKeyDestroyed = dataKeyDestroyed
+        self.reason = reason
+        self.requestedBy = requestedBy
+        self.engineActions = engineActions
+        self.engineFailures = engineFailures
+    }
 }
 
 extension OffboardingReport {
@@ -22,7 +44,8 @@ extension OffboardingReport {
             tenantID: tenantID, offboardedAt: completedAt, leasesRevoked: leasesRevoked,
             leasesNotRevoked: leasesPending,
             firstAuditSequence: firstAuditSequence, lastAuditSequence: lastAuditSequence,
-            dataKeyDestroyed: dataKeyDestroyed, reason: reason, requestedBy: requestedBy)
+            dataKeyDestroyed: dataKeyDestroyed, reason: reason, requestedBy: requestedBy,
+            engineActions: engineActions, engineFailures: engineFailures)
         certificate.sign(with: keyPair, keyID: keyID)
         return certificate
     }

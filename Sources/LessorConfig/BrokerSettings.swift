@@ -35,6 +35,8 @@ public struct BrokerSettings: Sendable, Hashable {
     public var tokenKeyDirectory: String?
     /// How old the current token signing key may get before it is rotated.
     public var tokenKeyRotation = Duration.seconds(86_400)
+    /// The `aws` engine (`engines.aws`); nil leaves it out of the broker.
+    public var awsEngine: AWSEngineSettings?
     public var pendingGrace = Duration.seconds(120)
     public var sweepInterval = Duration.seconds(1)
     public var maxRevokeAttempts = 8

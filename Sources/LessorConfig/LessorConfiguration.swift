@@ -42,7 +42,7 @@ public struct LessorConfiguration: Sendable {
         let members = try root.mapping(allowed: [
             "server", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir", "broker_key_file",
             "store", "audit",
-            "token_engine", "leases",
+            "token_engine", "engines", "leases",
         ])
         var configuration = LessorConfiguration()
         let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
@@ -152,6 +152,10 @@ public struct LessorConfiguration: Sendable {
                 }
                 settings.tokenIssuer = text.hasSuffix("/") ? String(text.dropLast()) : text
             }
+        }
+        if let engines = members["engines"] {
+            let fields = try engines.mapping(allowed: ["aws"])
+            if let aws = fields["aws"] { settings.awsEngine = try AWSEngineSettings.parse(aws, resolve: resolve) }
         }
         if let leases = members["leases"] {
             let fields = try leases.mapping(allowed: ["pending_grace", "sweep_interval", "max_revoke_attempts"])

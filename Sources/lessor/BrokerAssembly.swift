@@ -11,11 +11,14 @@ import Logging
 import ServiceLifecycle
 
 /// The broker's parts, opened from configuration: data directory and keys, lease store, audit
-/// log, token engine and the use cases over them, plus the background services they need.
+/// log, token engine, the aws engine when configured, and the use cases over them, plus the
+/// background services they need.
 struct BrokerAssembly: Sendable {
     let broker: Broker
     let audit: AuditLog
     let tokenEngine: TokenEngine
+    /// The `aws` engine (`engines.aws`), nil when not configured.
+    let awsEngine: AWSEngine?
     let certificateKey: AuditSigningKey
     /// Runs before, and stops after, every service in `services`.
     let postgres: PostgresLeaseStore?
@@ -75,8 +78,10 @@ struct BrokerAssembly: Sendable {
             issuer: settings.tokenIssuer ?? serverURL,
             keyring: try TokenSigningKeyring(directory: settings.resolvedTokenKeyDirectory, now: Date()),
             maxTokenLifetime: maxLifetime)
+        var awsEngine: AWSEngine?
+        if let aws = settings.awsEngine { awsEngine = try await makeAWSEngine(aws, logger: logger) }
         let broker = Broker(
-            store: store, audit: audit, policies: policies, engines: [tokenEngine],
+            store: store, audit: audit, policies: policies, engines: [tokenEngine] + (awsEngine.map { [$0] } ?? []),
             keyring: TenantKeyring(brokerKey: brokerKey),
             settings: Broker.Settings(
                 region: configuration.region, pendingGrace: settings.pendingGrace,
@@ -91,8 +96,33 @@ struct BrokerAssembly: Sendable {
                 }, policies: policies, logger: logger),
         ]
         return BrokerAssembly(
-            broker: broker, audit: audit, tokenEngine: tokenEngine, certificateKey: signingKey, postgres: postgres,
-            services: services)
+            broker: broker, audit: audit, tokenEngine: tokenEngine, awsEngine: awsEngine, certificateKey: signingKey,
+            postgres: postgres, services: services)
+    }
+
+    /// The `aws` engine, its upstream credentials' source checked now (no network call), so a
+    /// broker without credentials fails to start instead of failing its first exchange. Web
+    /// identity exchanges its token at the engine's own STS endpoint, trusting its CA bundle.
+    static func makeAWSEngine(_ settings: AWSEngineSettings, logger: Logger) async throws(LessorError) -> AWSEngine {
+        let configuration = settings.engine
+        let sts = try STSClient(
+            region: configuration.stsRegion, endpoint: configuration.stsEndpoint,
+            caBundlePath: configuration.caBundlePath, timeout: configuration.timeout)
+        let credentials = AWSCredentialsProvider(selection: settings.credentials, webIdentitySTS: sts)
+        do throws(LessorError) {
+            _ = try await credentials.source()
+        } catch {
+            throw LessorError(
+                .configInvalid, "engines.aws.credentials (source \(settings.credentials.name)): \(error.message)")
+        }
+        let engine = try AWSEngine(configuration: configuration, credentials: credentials)
+        logger.info(
+            "aws engine enabled",
+            metadata: [
+                "roles": "\(configuration.roles.map(\.name).joined(separator: ","))",
+                "sts_endpoint": "\(sts.endpoint)", "credentials": "\(settings.credentials.name)",
+            ])
+        return engine
     }
 
     private static func createPrivateDirectory(_ path: String) throws(LessorError) {

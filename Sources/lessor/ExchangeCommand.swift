@@ -2,13 +2,18 @@ import ArgumentParser
 import Foundation
 import LessorCore
 
-/// `lessor exchange --token-file F --path P [--ttl T] [--format json|env]`: trades a
-/// service-account token for a credential under a lease.
+/// `lessor exchange --token-file F --path P [--ttl T] [--format json|env|aws-credential-process]`:
+/// trades a service-account token for a credential under a lease. `aws-credential-process`
+/// prints what AWS SDKs read from a profile's `credential_process`, so an `aws/roles/<role>`
+/// exchange can stand behind `aws`, boto3 or Terraform unchanged.
 struct ExchangeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exchange", abstract: "Exchange a workload token for a credential under a lease.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json, env }
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, env
+        case awsCredentialProcess = "aws-credential-process"
+    }
 
     @OptionGroup var client: BrokerClientOptions
 
@@ -18,7 +23,10 @@ struct ExchangeCommand: AsyncParsableCommand {
     @Option(help: "Requested TTL: seconds or 15m, 1h (cut to policy and class).")
     var ttl: String?
 
-    @Option(help: "json (the broker's answer) or env (shell export lines).")
+    @Option(
+        help:
+            "json (the broker's answer), env (shell export lines) or aws-credential-process (for an AWS profile's credential_process)."
+    )
     var format: Format = .json
 
     func run() async throws {
@@ -41,7 +49,27 @@ struct ExchangeCommand: AsyncParsableCommand {
                 lines.append("export LESSOR_\(String(name))=\(Self.quoted(text))")
             }
             print(lines.joined(separator: "\n"))
+        case .awsCredentialProcess:
+            print(try Self.credentialProcessOutput(answer, path: trimmed))
         }
+    }
+
+    /// The JSON of AWS's `credential_process` contract (`Version` 1) from an `aws/roles/...`
+    /// answer's `data`; any other answer is an error that names the path, never a value.
+    static func credentialProcessOutput(_ answer: JSONValue, path: String) throws -> String {
+        let data = answer.objectValue?["data"]?.objectValue ?? [:]
+        let fields = ["access_key_id", "secret_access_key", "expiration"]
+        guard fields.allSatisfy({ data[$0]?.stringValue?.isEmpty == false }) else {
+            throw CommandFailure(
+                "the answer for \(path) holds no AWS credentials (data.access_key_id, data.secret_access_key, data.expiration): --format aws-credential-process needs an aws/roles/<role> path"
+            )
+        }
+        var output: [String: JSONValue] = [
+            "Version": .number(1), "AccessKeyId": data["access_key_id"] ?? .null,
+            "SecretAccessKey": data["secret_access_key"] ?? .null, "Expiration": data["expiration"] ?? .null,
+        ]
+        if let token = data["session_token"]?.stringValue, !token.isEmpty { output["SessionToken"] = .string(token) }
+        return String(decoding: AuditCanonicalJSON.encode(.object(output)), as: UTF8.self)
     }
 
     /// Single-quoted for POSIX shells.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LessorConfig
 import LessorCore
+import LessorEngines
 import LessorIdentity
 import Logging
 
@@ -21,8 +22,10 @@ struct ServerCommand: AsyncParsableCommand {
             if checkConfig {
                 _ = try BrokerRuntime.makeVerifier(configuration, logger: BrokerRuntime.makeLogger(level: "error"))
                 let policies = try BrokerRuntime.loadPolicies(configuration)
+                let aws =
+                    configuration.broker.awsEngine.map { ", aws engine with \($0.engine.roles.count) role(s)" } ?? ""
                 print(
-                    "configuration OK: \(configuration.issuers.count) issuer(s), policies \(policies.map { "digest \($0.status.digest)" } ?? "not configured")"
+                    "configuration OK: \(configuration.issuers.count) issuer(s), policies \(policies.map { "digest \($0.status.digest)" } ?? "not configured")\(aws)"
                 )
                 return
             }

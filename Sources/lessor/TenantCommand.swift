@@ -48,6 +48,14 @@ struct TenantCommand: AsyncParsableCommand {
                 print(
                     "OK: tenant \(certificate.tenantID) offboarded at \(AuditTimestamp.format(certificate.offboardedAt)), \(certificate.leasesRevoked) leases revoked, \(certificate.leasesNotRevoked) not revoked, audit sequences \(certificate.firstAuditSequence)–\(certificate.lastAuditSequence), data key destroyed: \(certificate.dataKeyDestroyed)"
                 )
+                for (key, value) in certificate.engineActions.sorted(by: { $0.key < $1.key }) {
+                    print("  \(key): \(value)")
+                }
+                if !certificate.engineFailures.isEmpty {
+                    print(
+                        "  engines whose offboarding step failed: \(certificate.engineFailures.joined(separator: ", "))"
+                    )
+                }
             } catch {
                 throw error.exit
             }

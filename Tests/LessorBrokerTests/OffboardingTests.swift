@@ -95,4 +95,58 @@ struct OffboardingTests {
         #expect(refusals.count == 2 && refusals.allSatisfy { $0["decision"]?.stringValue == "deny" })
         await fixture.cleanUp()
     }
+
+    @Test("Engines' offboarding steps: successes reach the audit record and the certificate, a failure is counted")
+    func engineOffboardingSteps() async throws {
+        let succeeding = OffboardingHookEngine(
+            name: "cloud", details: ["cloud_revoked_sessions_roles": "arn:role/a,arn:role/b", "sessions": "2"])
+        let failing = OffboardingHookEngine(
+            name: "upstream", failure: LessorError(.engineFailure, "upstream refused: role arn:role/c"))
+        let fixture = try BrokerFixture(extraEngines: [failing, succeeding])
+        let lease = try await fixture.broker.exchange(
+            fixture.workload("acme"), path: "token/audiences/billing", requestedTTL: nil
+        ).lease
+        let before = fixture.clock.now
+
+        let report = try await fixture.broker.offboard(fixture.admin(), tenantID: "acme", reason: "contract ended")
+        #expect(report.leasesRevoked == 1)
+        #expect(report.dataKeyDestroyed, "a failing engine step does not stop the key's destruction")
+        #expect(
+            report.engineActions == [
+                "cloud_revoked_sessions_roles": "arn:role/a,arn:role/b", "cloud_sessions": "2",
+            ], "keys are kept under the engine's name")
+        #expect(report.engineFailures == ["upstream"])
+        #expect(succeeding.calls.map(\.tenantID) == ["acme"] && failing.calls.map(\.tenantID) == ["acme"])
+        #expect(succeeding.calls.allSatisfy { $0.at >= before })
+        #expect(try await fixture.store.lease(id: lease.id, tenantID: "acme")?.state == .revoked)
+        let record = try #require(try await fixture.store.tenant("acme"))
+        #expect(record.state == .offboarded && record.wrappedDataKey == nil)
+
+        let records = try await fixture.auditRecords()
+        let offboarded = try #require(records.first { $0["event"]?.stringValue == "tenant.offboarded" })
+        let details = offboarded["details"]?.objectValue ?? [:]
+        #expect(details["cloud_revoked_sessions_roles"]?.stringValue == "arn:role/a,arn:role/b")
+        #expect(details["engine_failures"]?.stringValue == "upstream")
+        #expect(details["leases_revoked"]?.stringValue == "1")
+        let failure = try #require(records.first { $0["event"]?.stringValue == "tenant.offboard_engine" })
+        #expect(failure["decision"]?.stringValue == "deny")
+        #expect(failure["details"]?.objectValue?["engine"]?.stringValue == "upstream")
+        #expect(failure["reason"]?.stringValue?.contains("engine_failure") == true)
+
+        let certificate = report.certificate(signedWith: fixture.signingKey.keyPair, keyID: fixture.signingKey.keyID)
+        #expect(certificate.engineActions == report.engineActions)
+        #expect(certificate.engineFailures == ["upstream"])
+        try certificate.verify(publicKey: fixture.signingKey.publicKey.key)
+        let read = try DeletionCertificate(json: certificate.encoded(), source: "certificate")
+        try read.verify(publicKey: fixture.signingKey.publicKey.key)
+        var hidden = certificate
+        hidden.engineFailures = []
+        #expect(throws: LessorError.self) { try hidden.verify(publicKey: fixture.signingKey.publicKey.key) }
+
+        // Again on the offboarded tenant: the steps run again (they are idempotent), nothing else is left.
+        let again = try await fixture.broker.offboard(fixture.admin(), tenantID: "acme", reason: "finish")
+        #expect(again.leasesRevoked == 0 && again.engineFailures == ["upstream"])
+        #expect(succeeding.calls.count == 2)
+        await fixture.cleanUp()
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LessorCore
 import LessorCrypto
 import LessorEngines
+import LessorTestSupport
 import Testing
 
 /// The `aws` engine against moto's real server as upstream STS, IAM and DynamoDB, with moto's
@@ -44,31 +45,10 @@ struct AWSEngineTests {
             identity: TokenFixture.identity(subject: "system:serviceaccount:\(tenant)-prod:deployer"))
     }
 
-    /// In moto: the broker's IAM user `lessor` (may assume `acme-*` roles and manage role
-    /// policies), the role `acme-deployer` trusting it with full DynamoDB access; then IAM
-    /// checking on and request recording started. Returns the user's keys.
+    /// The broker's user and role in moto (`MotoServer.prepareBrokerUser`), as credentials.
     static func prepare(_ moto: MotoServer) async throws -> AWSCredentials {
-        let keys = try await moto.boto3(
-            """
-            iam = client("iam")
-            iam.create_user(UserName="lessor")
-            iam.put_user_policy(UserName="lessor", PolicyName="broker", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/acme-*"},
-                    {"Effect": "Allow", "Action": ["iam:PutRolePolicy", "iam:GetRolePolicy"], "Resource": "*"}]}))
-            key = iam.create_access_key(UserName="lessor")["AccessKey"]
-            trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:user/lessor"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
-            iam.create_role(RoleName="acme-deployer", AssumeRolePolicyDocument=json.dumps(trust))
-            iam.put_role_policy(RoleName="acme-deployer", PolicyName="tables", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
-            moto_api("/moto-api/reset-auth", b"0")
-            moto_api("/moto-api/recorder/start-recording", b"")
-            print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
-            """)
-        return AWSCredentials(
-            accessKeyID: keys.objectValue?["id"]?.stringValue ?? "",
-            secretAccessKey: keys.objectValue?["secret"]?.stringValue ?? "")
+        let keys = try await moto.prepareBrokerUser()
+        return AWSCredentials(accessKeyID: keys.accessKeyID, secretAccessKey: keys.secretAccessKey)
     }
 
     static func provider(for keys: AWSCredentials) -> AWSCredentialsProvider {
@@ -263,6 +243,45 @@ struct AWSEngineTests {
     }
 
     // MARK: - credential sources
+
+    @Test func aSelectedSourceIsTheOnlyOneRead() async throws {
+        let home = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+        try
+            "[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = file-secret\n[ci]\naws_access_key_id = AKIACI\naws_secret_access_key = ci-secret\n"
+            .write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+        let environment = [
+            "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "env-secret",
+            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/lessor", "AWS_WEB_IDENTITY_TOKEN_FILE": home + "/token",
+        ]
+        func provider(_ selection: AWSCredentialsProvider.Selection) -> AWSCredentialsProvider {
+            AWSCredentialsProvider(selection: selection, environment: environment, homeDirectory: home)
+        }
+        #expect(try await provider(.standardChain).source() == .environment)
+        #expect(try await provider(.environment).credentials().accessKeyID == "AKIAENV")
+        #expect(
+            try await provider(.sharedFile(path: nil, profile: nil)).source()
+                == .sharedCredentialsFile(path: home + "/.aws/credentials", profile: "default"))
+        #expect(
+            try await provider(.sharedFile(path: home + "/.aws/credentials", profile: "ci")).credentials().accessKeyID
+                == "AKIACI")
+        #expect(
+            try await provider(.webIdentity(roleARN: nil, tokenFile: nil, sessionName: nil)).source()
+                == .webIdentity(roleARN: "arn:aws:iam::123456789012:role/lessor", tokenFile: home + "/token"))
+        #expect(
+            try await provider(
+                .webIdentity(roleARN: "arn:aws:iam::123456789012:role/other", tokenFile: "/t", sessionName: "s")
+            )
+            .source() == .webIdentity(roleARN: "arn:aws:iam::123456789012:role/other", tokenFile: "/t"))
+
+        // A selected source that is not there is an error, not a fall-back to another source.
+        let bare = AWSCredentialsProvider(selection: .environment, environment: [:], homeDirectory: home)
+        await #expect(throws: LessorError(.configInvalid, "")) { try await bare.source() }
+        let noProfile = AWSCredentialsProvider(
+            selection: .sharedFile(path: nil, profile: "missing"), environment: environment, homeDirectory: home)
+        await #expect(throws: LessorError(.configInvalid, "")) { try await noProfile.source() }
+    }
 
     @Test func environmentThenSharedFileThenWebIdentity() async throws {
         let home = try Self.temporaryDirectory()

@@ -13,8 +13,21 @@ struct DeletionCertificateTests {
         var certificate = DeletionCertificate(
             tenantID: "acme", offboardedAt: Date(timeIntervalSince1970: 1_800_000_123.75), leasesRevoked: 41,
             leasesNotRevoked: 1, firstAuditSequence: 1200, lastAuditSequence: 1243, dataKeyDestroyed: true,
-            reason: "contract ended (ticket OPS-42)", requestedBy: "system:serviceaccount:platform:offboarder")
+            reason: "contract ended (ticket OPS-42)", requestedBy: "system:serviceaccount:platform:offboarder",
+            engineActions: ["aws_revoked_sessions_roles": "arn:aws:iam::123456789012:role/acme-deployer"],
+            engineFailures: ["db"])
         certificate.sign(with: keyPair, keyID: "broker-2027")
+        return certificate
+    }
+
+    /// A certificate in the first format, before engines' offboarding steps were listed.
+    private static func signedVersion1() -> DeletionCertificate {
+        var certificate = DeletionCertificate(
+            tenantID: "acme", offboardedAt: Date(timeIntervalSince1970: 1_800_000_123), leasesRevoked: 3,
+            leasesNotRevoked: 0, firstAuditSequence: 10, lastAuditSequence: 14, dataKeyDestroyed: true,
+            reason: "contract ended", requestedBy: "platform-admin")
+        certificate.version = 1
+        certificate.sign(with: keyPair, keyID: "broker-2026")
         return certificate
     }
 
@@ -27,7 +40,8 @@ struct DeletionCertificateTests {
 
     @Test(arguments: [
         "version", "tenant_id", "offboarded_at", "leases_revoked", "leases_not_revoked", "first_audit_sequence",
-        "last_audit_sequence", "data_key_destroyed", "reason", "requested_by", "key_id",
+        "last_audit_sequence", "data_key_destroyed", "reason", "requested_by", "engine_actions", "engine_failures",
+        "key_id",
     ])
     func changingAnyFieldBreaksTheSignature(field: String) throws {
         var certificate = Self.signed()
@@ -42,6 +56,8 @@ struct DeletionCertificateTests {
         case "data_key_destroyed": certificate.dataKeyDestroyed = false
         case "reason": certificate.reason += "."
         case "requested_by": certificate.requestedBy = "someone-else"
+        case "engine_actions": certificate.engineActions["aws_revoked_sessions_roles"] = ""
+        case "engine_failures": certificate.engineFailures = []
         case "key_id": certificate.keyID = "broker-2026"
         default: Issue.record("unknown field \(field)")
         }
@@ -100,6 +116,39 @@ struct DeletionCertificateTests {
         }
         #expect(throws: LessorError(.requestInvalid, "")) {
             try DeletionCertificate.read(path: "/nonexistent/certificate.json")
+        }
+    }
+
+    @Test func engineStepsAreWrittenAndRead() throws {
+        let certificate = Self.signed()
+        #expect(certificate.version == 2)
+        let text = String(decoding: certificate.encoded(), as: UTF8.self)
+        #expect(text.contains("\"aws_revoked_sessions_roles\" : \"arn:aws:iam::123456789012:role/acme-deployer\""))
+        #expect(text.contains("\"engine_failures\" : [\n    \"db\"\n  ]"))
+        let read = try DeletionCertificate(json: certificate.encoded(), source: "certificate.json")
+        #expect(read == certificate)
+        try read.verify(publicKey: Self.publicKey)
+    }
+
+    @Test func version1CertificatesStillVerifyAndCannotGainUnsignedFields() throws {
+        let certificate = Self.signedVersion1()
+        let text = String(decoding: certificate.encoded(), as: UTF8.self)
+        #expect(!text.contains("engine_"), "version 1 is written as it was")
+        let read = try DeletionCertificate(json: Array(text.utf8), source: "old.json")
+        #expect(read.version == 1 && read.engineActions.isEmpty)
+        try read.verify(publicKey: Self.publicKey)
+
+        let padded = text.replacingOccurrences(
+            of: "{\n", with: "{\n  \"engine_actions\" : {\"aws_revoked_sessions_roles\" : \"arn\"},\n")
+        #expect(throws: LessorError(.requestInvalid, "")) {
+            try DeletionCertificate(json: Array(padded.utf8), source: "old.json")
+        }
+        var upgraded = certificate
+        upgraded.version = 2
+        #expect(throws: LessorError(.signatureInvalid, "")) { try upgraded.verify(publicKey: Self.publicKey) }
+        let future = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 3")
+        #expect(throws: LessorError(.requestInvalid, "")) {
+            try DeletionCertificate(json: Array(future.utf8), source: "new.json")
         }
     }
 }

@@ -14,6 +14,16 @@ public protocol CredentialEngine: Sendable {
     func renew(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError) -> [String: JSONValue]?
     /// Revokes upstream. Idempotent: revoking what is already gone succeeds.
     func revoke(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError)
+    /// Offboarding's last word to the engine, after every lease of the tenant was revoked: cut off
+    /// what single revocations cannot (the AWS engine denies every session issued before `at`).
+    /// Returns non-secret facts for the audit record and the deletion certificate; keys start with
+    /// the engine's name (`aws_revoked_sessions_roles`). Idempotent: offboarding may run again.
+    func offboard(tenantID: String, at: Date) async throws(LessorError) -> [String: String]
+}
+
+extension CredentialEngine {
+    /// Nothing to do beyond revoking the leases.
+    public func offboard(tenantID: String, at: Date) async throws(LessorError) -> [String: String] { [:] }
 }
 
 /// What the broker asks an engine for: the lease is already durable as an intent.

@@ -129,6 +129,19 @@ public struct AWSEngine: CredentialEngine {
     /// documentation). The lease is marked revoked by the broker; the credentials expire on their own.
     public func revoke(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError) {}
 
+    /// Offboarding: attaches the revoke-older-sessions deny (cutoff `at`) to every role rendered
+    /// for the tenant, so credentials issued before it stop working although STS cannot revoke
+    /// them one by one. Returns `aws_revoked_sessions_roles`: the role ARNs, comma-separated.
+    public func offboard(tenantID: String, at: Date) async throws(LessorError) -> [String: String] {
+        let arns = try roleARNs(forTenant: tenantID)
+        guard !arns.isEmpty else { return [:] }
+        let done = try await revokeOlderSessions(tenant: tenantID, roleARNs: arns, before: at)
+        return [Self.revokedSessionsRolesDetail: done.joined(separator: ",")]
+    }
+
+    /// The detail `offboard` returns.
+    public static let revokedSessionsRolesDetail = "aws_revoked_sessions_roles"
+
     /// The role ARNs of every configured role, rendered for `tenant`: what offboarding passes to
     /// `revokeOlderSessions`.
     public func roleARNs(forTenant tenant: String) throws(LessorError) -> [String] {

@@ -1,6 +1,6 @@
 /// What the `aws` engine is configured with: the upstream endpoints and the roles it serves.
 /// Plain values; the configuration loader builds it.
-public struct AWSEngineConfiguration: Sendable {
+public struct AWSEngineConfiguration: Sendable, Hashable {
     /// One `aws/roles/<name>` path.
     public struct Role: Sendable, Hashable {
         /// The last segment of `aws/roles/<name>`.

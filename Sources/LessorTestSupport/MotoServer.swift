@@ -1,21 +1,20 @@
-import Foundation
+public import Foundation
 import Glibc
-import LessorCore
-import LessorTestSupport
+public import LessorCore
 
 /// moto's server (`python3 -m moto.server`) on a free 127.0.0.1 port, standing in for AWS STS,
 /// IAM and DynamoDB. `run` starts it, waits until it accepts connections, and stops it when the
 /// body returns or throws, so no test leaves one behind.
-final class MotoServer: @unchecked Sendable {
-    let port: Int
+public final class MotoServer: @unchecked Sendable {
+    public let port: Int
     private let process: Process
     private let logFile: String
     /// moto's request recording, kept apart from other servers' (moto's default is `./moto_recording`).
     private let recordingFile: String
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    static func run<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+    public static func run<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
         let server = try await MotoServer()
         return try await withCleanup {
             try await body(server)
@@ -63,20 +62,20 @@ final class MotoServer: @unchecked Sendable {
     }
 
     /// SIGTERM, then SIGKILL after 10 s; waits for the process to end.
-    func stop() async {
+    public func stop() async {
         await process.stop(grace: .seconds(10))
         try? FileManager.default.removeItem(atPath: logFile)
         try? FileManager.default.removeItem(atPath: recordingFile)
     }
 
-    func logTail() -> String {
+    public func logTail() -> String {
         let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
     }
 
     /// Runs a boto3 script with `ENDPOINT` bound to this server and `spec` the JSON read from
     /// stdin; returns the JSON it prints.
-    func boto3(_ script: String, spec: JSONValue = .object([:])) async throws -> JSONValue {
+    public func boto3(_ script: String, spec: JSONValue = .object([:])) async throws -> JSONValue {
         let prelude = """
             import base64, json, sys, urllib.request
             import boto3, botocore
@@ -97,5 +96,38 @@ final class MotoServer: @unchecked Sendable {
             throw LessorError(.internalFailure, "the boto3 script failed:\n\(result.errors.suffix(3000))")
         }
         return try JSONParser.parse(result.output)
+    }
+
+    /// An access key pair of moto's IAM.
+    public struct Keys: Sendable {
+        public let accessKeyID: String
+        public let secretAccessKey: String
+    }
+
+    /// In moto: the broker's IAM user `lessor` (may assume `acme-*` roles and manage role
+    /// policies), the role `acme-deployer` trusting it with full DynamoDB access; then IAM
+    /// checking on and request recording started. Returns the user's keys.
+    public func prepareBrokerUser() async throws -> Keys {
+        let keys = try await boto3(
+            """
+            iam = client("iam")
+            iam.create_user(UserName="lessor")
+            iam.put_user_policy(UserName="lessor", PolicyName="broker", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/acme-*"},
+                    {"Effect": "Allow", "Action": ["iam:PutRolePolicy", "iam:GetRolePolicy"], "Resource": "*"}]}))
+            key = iam.create_access_key(UserName="lessor")["AccessKey"]
+            trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:user/lessor"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+            iam.create_role(RoleName="acme-deployer", AssumeRolePolicyDocument=json.dumps(trust))
+            iam.put_role_policy(RoleName="acme-deployer", PolicyName="tables", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
+            moto_api("/moto-api/reset-auth", b"0")
+            moto_api("/moto-api/recorder/start-recording", b"")
+            print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+            """)
+        return Keys(
+            accessKeyID: keys.objectValue?["id"]?.stringValue ?? "",
+            secretAccessKey: keys.objectValue?["secret"]?.stringValue ?? "")
     }
 }
