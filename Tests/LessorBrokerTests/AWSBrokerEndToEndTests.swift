@@ -22,12 +22,14 @@ struct AWSBrokerEndToEndTests {
     static func writePolicies(into root: String) throws -> String {
         let directory = try ServerProcess.writePolicies(into: root)
         let bundle = ServerProcess.bundle
-            .replacingOccurrences(of: "engines: [token, refusing]", with: "engines: [token, refusing, aws]")
+            .replacingOccurrences(
+                of: "engines: [token, refusing, access-keys]", with: "engines: [token, refusing, access-keys, aws]"
+            )
             .replacingOccurrences(
                 of: "      - path: refusing/things/*\n",
                 with:
                     "      - path: aws/roles/deployer\n        capabilities: [read]\n      - path: refusing/things/*\n")
-        #expect(bundle.contains("aws/roles/deployer") && bundle.contains("refusing, aws]"))
+        #expect(bundle.contains("aws/roles/deployer") && bundle.contains("access-keys, aws]"))
         try bundle.write(toFile: "\(directory)/bundle.yaml", atomically: true, encoding: .utf8)
         return directory
     }
