@@ -6,11 +6,17 @@ cd "$(dirname "$0")/.."
 
 scripts/setup-debian.sh
 
+echo "== deploy/: kustomize overlays, Kubernetes schemas, systemd unit"
+scripts/validate-deploy.sh
+
 echo "== swift format lint"
 swift format lint --strict --recursive --parallel Package.swift Sources Tests bench
 
 echo "== build"
 swift build --build-tests
+
+echo "== deploy/: each overlay's lessor.yaml and policies, checked by the built binary"
+scripts/validate-deploy.sh --config-only --lessor .build/debug/lessor
 
 echo "== test"
 # A throwaway PostgreSQL for the store tests, stopped and deleted however the tests end.
