@@ -43,7 +43,8 @@ public struct ExpirySweeper: Service {
             } catch {
                 broker.logger.error("expiry sweep failed; retrying", metadata: ["code": "\(error.code)"])
             }
-            try? await Task.sleep(for: interval)
+            // A pass is never cut short; the wait between passes ends at a graceful shutdown.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

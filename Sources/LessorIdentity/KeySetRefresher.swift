@@ -12,12 +12,13 @@ public struct KeySetRefresher: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // A graceful shutdown cancels the loop; that is its normal end, not an error.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await withTaskGroup(of: Void.self) { group in
                     for cache in caches { group.addTask { await cache.refreshIfDue() } }
                 }
-                try await Task.sleep(for: tick)
+                try? await Task.sleep(for: tick)
             }
         }
     }

@@ -30,7 +30,7 @@ struct AuditRetentionService: Service {
                         metadata: ["directory": "\(directory)", "code": "\(error.code)"])
                 }
             }
-            try? await Task.sleep(for: .seconds(3600))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
     }
 

@@ -29,7 +29,7 @@ struct TokenKeyRotation: Service {
                 logger.error(
                     "token key rotation failed; the current key keeps signing", metadata: ["code": "\(error.code)"])
             }
-            try? await Task.sleep(for: .seconds(60))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
         }
     }
 }

@@ -387,7 +387,7 @@ struct BrokerUnderTest {
 
     /// Stops the server (closing its audit log) and returns its records by request id.
     func stopAndReadAudit() async throws -> [String: [[String: JSONValue]]] {
-        await server.stop()
+        #expect(await server.stop() == 0, "SIGTERM ends the server cleanly, with exit status 0")
         var byRequest: [String: [[String: JSONValue]]] = [:]
         for record in try server.auditRecords() {
             if let id = record["request_id"]?.stringValue { byRequest[id, default: []].append(record) }

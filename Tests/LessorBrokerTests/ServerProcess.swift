@@ -87,8 +87,11 @@ final class ServerProcess: @unchecked Sendable {
     var isRunning: Bool { process.isRunning }
 
     /// SIGTERM and a graceful shutdown (the audit log is closed), SIGKILL after 30 s.
-    func stop() async {
+    /// Returns the exit status: 0 after a clean graceful shutdown.
+    @discardableResult
+    func stop() async -> Int32 {
         await process.stop(grace: .seconds(30))
+        return process.processIdentifier == 0 ? 0 : process.terminationStatus
     }
 
     /// `stop()` for a `defer`: returns at once, the process ends on a thread of its own.
