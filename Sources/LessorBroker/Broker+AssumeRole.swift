@@ -17,6 +17,7 @@ extension Broker {
         let bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass)
         do {
             bound = try await tenantBinding(of: caller, path: Self.assumeRolePath)
+            try await admitRequest(caller, bound: bound, path: Self.assumeRolePath)
             try await refuseIfDelegationOnly(caller, bound: bound, path: Self.assumeRolePath)
         } catch {
             throw TokenExchangeRefusal(.parties, error)

@@ -6,13 +6,14 @@ extension Broker {
     /// `auditUnavailable` instead: nothing happens without a record, refusals included.
     func refuse(
         _ error: LessorError, caller: Caller, scope: AuditScope, binding: String? = nil, path: String? = nil,
-        event: AuditEvent = .deny, leaseID: String? = nil, decision: PolicyDecision? = nil
+        event: AuditEvent = .deny, leaseID: String? = nil, decision: PolicyDecision? = nil,
+        details: [String: String] = [:]
     ) async throws(LessorError) -> Never {
         let entry = AuditEntry(
             event: event, scope: scope, requestID: caller.requestID, subject: caller.auditSubject, binding: binding,
             path: path, leaseID: leaseID, decision: .deny, reason: "\(error.code.rawValue): \(error.message)",
             policyDigest: decision?.bundleDigest ?? policies.status.digest,
-            policyCommit: decision?.bundleCommit ?? policies.status.commit)
+            policyCommit: decision?.bundleCommit ?? policies.status.commit, details: details)
         _ = try await audit.append(entry)
         throw error
     }

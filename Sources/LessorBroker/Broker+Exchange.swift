@@ -9,6 +9,7 @@ extension Broker {
         -> ExchangeResult
     {
         let bound = try await tenantBinding(of: caller, path: text)
+        try await admitRequest(caller, bound: bound, path: text)
         try await refuseIfDelegationOnly(caller, bound: bound, path: text)
         return try await exchange(caller, bound: bound, actor: nil, path: text, requestedTTL: requestedTTL)
     }
@@ -27,9 +28,10 @@ extension Broker {
             path: String(path.prefix(256)))
     }
 
-    /// The exchange after binding: `actor` is the delegation's actor, already admitted by the
-    /// binding. A delegated lease is not renewable (the lease does not keep the actor, so a renewed
-    /// token could not carry `act`) and its grant record names the actor.
+    /// The exchange after binding (and after `admitRequest`, which each entry point calls first):
+    /// `actor` is the delegation's actor, already admitted by the binding. A delegated lease is not
+    /// renewable (the lease does not keep the actor, so a renewed token could not carry `act`) and
+    /// its grant record names the actor.
     func exchange(
         _ caller: Caller, bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass),
         actor: VerifiedIdentity?, path text: String, requestedTTL: Duration?, scopeDown: String? = nil,
@@ -60,6 +62,10 @@ extension Broker {
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, decision: decision)
         }
         let record = try await activeTenant(tenant.id, caller: caller, binding: binding.name, path: path.description)
+        let others = quotas.beginGrant(tenant: tenant.id)
+        var granting = true
+        defer { if granting { quotas.endGrant(tenant: tenant.id) } }
+        try await admitLease(caller, bound: bound, path: path.description, others: others, decision: decision)
 
         let now = clock.now
         var lease = Lease(
@@ -112,6 +118,9 @@ extension Broker {
         }
         lease.state = .active
         lease.sealedRevocationHandle = sealed
+        // Active in the store, so counted there from now on.
+        quotas.endGrant(tenant: tenant.id)
+        granting = false
 
         var details = extra.merging(["engine": engine.name, "class": tenantClass.name]) { _, own in own }
         if let actor { details["actor"] = Self.auditName(of: actor) }

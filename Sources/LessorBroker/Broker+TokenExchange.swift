@@ -34,6 +34,7 @@ extension Broker {
         let bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass)
         do {
             bound = try await tenantBinding(of: subject, path: String(path.prefix(256)))
+            try await admitRequest(subject, bound: bound, path: path)
             try await admit(actor, for: subject, binding: bound.binding, tenant: bound.tenant.id, path: path)
         } catch {
             throw TokenExchangeRefusal(.parties, error)

@@ -34,6 +34,8 @@ public struct Broker: Sendable {
     public let policies: PolicyBundleStore
     public let keyring: TenantKeyring
     public let settings: Settings
+    /// This replica's per-tenant request buckets and grants under way.
+    public let quotas: TenantQuotas
     let engines: [String: any CredentialEngine]
     let clock: WallClock
     let logger: Logger
@@ -48,6 +50,7 @@ public struct Broker: Sendable {
         self.engines = Dictionary(engines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.keyring = keyring
         self.settings = settings
+        self.quotas = TenantQuotas()
         self.clock = clock
         self.logger = logger
     }

@@ -34,6 +34,7 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case storeUnavailable = "store_unavailable"
             case engineFailure = "engine_failure"
             case policyDocumentInvalid = "policy_document_invalid"
+            case quotaExceeded = "quota_exceeded"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -86,6 +87,9 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let engineFailure = Code(.engineFailure)
         /// A caller-supplied scope-down policy (STS `Policy`) that is not a usable IAM policy document.
         public static let policyDocumentInvalid = Code(.policyDocumentInvalid)
+        /// The tenant is over a quota of its class (request rate or live leases): retry later,
+        /// after `retryAfter` when the error carries it.
+        public static let quotaExceeded = Code(.quotaExceeded)
     }
 
     public let code: Code
@@ -93,11 +97,24 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
     /// Where it was raised, for operators.
     public let location: String
+    /// When a retry can succeed, if known (a throttled request); not part of equality.
+    public let retryAfter: Duration?
 
-    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code, _ message: String, retryAfter: Duration? = nil, file: String = #fileID, line: Int = #line
+    ) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
         self.location = "\(file):\(line)"
+    }
+
+    /// `retryAfter` as HTTP's `Retry-After` takes it: whole seconds, rounded up, at least 1.
+    public var retryAfterSeconds: Int? {
+        retryAfter.map { delay in
+            let parts = delay.components
+            return max(1, Int(parts.seconds) + (parts.attoseconds > 0 ? 1 : 0))
+        }
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }

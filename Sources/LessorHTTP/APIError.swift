@@ -3,7 +3,8 @@ public import Hummingbird
 public import LessorCore
 
 /// A `LessorError` rendered as HTTP: a status chosen by its code and a JSON body
-/// `{"error": {"code", "message", "request_id"}}` that says what to fix.
+/// `{"error": {"code", "message", "request_id"}}` that says what to fix; a throttled request
+/// (429) carries `Retry-After` in whole seconds.
 public struct APIError: HTTPResponseError {
     public let error: LessorError
     public let requestID: String
@@ -20,6 +21,7 @@ public struct APIError: HTTPResponseError {
         case .requestInvalid, .configInvalid, .leaseNotRenewable, .policyDocumentInvalid: .badRequest
         case .permissionDenied, .tenantInactive: .forbidden
         case .leaseNotFound: .notFound
+        case .quotaExceeded: .tooManyRequests
         case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid: .internalServerError
         default: .unauthorized
         }
@@ -29,6 +31,9 @@ public struct APIError: HTTPResponseError {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized {
             headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+        }
+        if let seconds = error.retryAfterSeconds {
+            headers[.retryAfter] = String(seconds)
         }
         let body = ErrorBody(error: .init(code: error.code.rawValue, message: error.message, requestID: requestID))
         return Response(

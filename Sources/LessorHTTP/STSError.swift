@@ -8,6 +8,8 @@ struct STSError: Error {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// Sent as `Retry-After` (whole seconds) when set.
+    var retryAfterSeconds: Int?
 
     /// `Sender` for 4xx, `Receiver` for 5xx, as AWS answers.
     var type: String { status.code >= 500 ? "Receiver" : "Sender" }
@@ -19,7 +21,8 @@ struct STSError: Error {
     /// The answer to a refused `AssumeRoleWithWebIdentity`: token failures as AWS words them (an
     /// expired token is `ExpiredTokenException`, an unreachable IdP `IDPCommunicationError`),
     /// claims that bind to no tenant `IDPRejectedClaim`, anything the tenant may not have
-    /// `AccessDenied` (one message whether a role belongs to another tenant or to none), and the
+    /// `AccessDenied` (one message whether a role belongs to another tenant or to none), a tenant
+    /// over its quota `Throttling` (400, as AWS answers, with `Retry-After`), and the
     /// broker's own trouble as a retryable 503 or a 500 that names only the request id.
     static func assumeRole(_ error: LessorError, stage: TokenExchangeRefusal.Stage? = nil) -> STSError {
         switch error.code {
@@ -31,6 +34,10 @@ struct STSError: Error {
             .issuerUnknown, .issuerMismatch, .keyUnknown, .keyInvalid, .algorithmNotAllowed, .signatureInvalid,
             .unsupportedHeader, .unauthenticated:
             return STSError(status: .badRequest, code: "InvalidIdentityToken", message: error.message)
+        case .quotaExceeded:
+            return STSError(
+                status: .badRequest, code: "Throttling", message: error.message,
+                retryAfterSeconds: error.retryAfterSeconds)
         case .policyDocumentInvalid:
             return STSError(status: .badRequest, code: "MalformedPolicyDocument", message: error.message)
         case .requestInvalid, .leaseNotRenewable:
@@ -74,7 +81,7 @@ struct STSError: Error {
     }
 
     func response(requestID: String) -> Response {
-        STSController.xml(
+        var response = STSController.xml(
             status,
             STSXML.document(
                 "ErrorResponse",
@@ -82,5 +89,9 @@ struct STSError: Error {
                     .element("Error", [.text("Type", type), .text("Code", code), .text("Message", message)]),
                     .text("RequestId", requestID),
                 ]))
+        if let retryAfterSeconds {
+            response.headers[.retryAfter] = String(retryAfterSeconds)
+        }
+        return response
     }
 }

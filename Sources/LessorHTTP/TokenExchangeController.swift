@@ -15,8 +15,9 @@ import Logging
 /// follow RFC 6749 §5.2 with RFC 8693 §2.2.2: a subject or actor token that fails verification, and
 /// a malformed request, are `invalid_request`; a subject bound to no tenant or an actor its binding refuses
 /// `unauthorized_client`, an audience the tenant may not have `invalid_target` (the same whether
-/// the audience belongs to another tenant or to none), and a broker that cannot record the
-/// decision 503 `temporarily_unavailable`. Every refusal is recorded as a deny.
+/// the audience belongs to another tenant or to none), a tenant over its quota 429
+/// `temporarily_unavailable` with `Retry-After`, and a broker that cannot record the decision 503
+/// `temporarily_unavailable`. Every refusal is recorded as a deny.
 public struct TokenExchangeController: Sendable {
     let verifier: TokenVerifier
     let broker: Broker
@@ -44,9 +45,16 @@ public struct TokenExchangeController: Sendable {
         let status: HTTPResponse.Status
         let code: String
         let description: String
+        /// Sent as `Retry-After` (whole seconds) when set.
+        var retryAfterSeconds: Int?
 
         init(_ code: String, _ error: LessorError, status: HTTPResponse.Status = .badRequest) {
             switch error.code {
+            case .quotaExceeded:
+                self.status = .tooManyRequests
+                self.code = "temporarily_unavailable"
+                description = error.message
+                retryAfterSeconds = error.retryAfterSeconds
             case .auditUnavailable, .storeUnavailable, .issuerUnavailable, .upstreamFailure:
                 self.status = .serviceUnavailable
                 self.code = "temporarily_unavailable"
@@ -85,12 +93,16 @@ public struct TokenExchangeController: Sendable {
                 metadata: [
                     "request_id": "\(context.requestID)", "error": "\(error.code)", "status": "\(error.status.code)",
                 ])
-            return Self.response(
+            var response = Self.response(
                 error.status,
                 [
                     "error": .string(error.code), "error_description": .string(error.description),
                     "request_id": .string(context.requestID),
                 ])
+            if let seconds = error.retryAfterSeconds {
+                response.headers[.retryAfter] = String(seconds)
+            }
+            return response
         }
     }
 

@@ -77,5 +77,15 @@ struct PostgresMigration: Sendable {
                     WHERE lookup_digest IS NOT NULL
                 """,
             ]),
+        Self(
+            version: 3, name: "live leases by tenant",
+            statements: [
+                // Every exchange counts its tenant's live leases (the class's max_leases): an
+                // index-only scan over the tenant's active leases by expiry, no heap reads.
+                """
+                CREATE INDEX leases_live_by_tenant ON leases (tenant_id, expires_at)
+                    WHERE state = 'active'
+                """
+            ]),
     ]
 }

@@ -4,7 +4,9 @@ import GRDB
 /// A migration is never edited once released: changes go into a new one.
 enum SQLiteMigrations {
     /// The identifiers of every migration this version knows, oldest first.
-    static var identifiers: [String] { ["v1-tenants-and-leases", "v2-lease-lookup-digest"] }
+    static var identifiers: [String] {
+        ["v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering"]
+    }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -74,6 +76,16 @@ enum SQLiteMigrations {
                     -- One lease per digest; leases without one (most) cost nothing here.
                     CREATE UNIQUE INDEX leases_by_lookup_digest ON leases (lookup_digest)
                         WHERE lookup_digest IS NOT NULL;
+                    """)
+        }
+        migrator.registerMigration("v3-live-lease-count-covering") { db in
+            try db.execute(
+                sql: """
+                    -- Every exchange counts its tenant's live leases (the class's max_leases). With
+                    -- `state` in the index the count reads the index alone, never the leases' rows.
+                    DROP INDEX leases_active_by_tenant;
+                    CREATE INDEX leases_active_by_tenant ON leases (tenant_id, expires_at, state)
+                        WHERE state = 'active';
                     """)
         }
         return migrator

@@ -10,7 +10,8 @@ import LessorTestSupport
 import Logging
 
 /// A real broker in a temporary directory: SQLite store, file audit log, token engine, and a small
-/// policy bundle with tenants acme, globex (class `basic`) and initech (class `fixed`, no renewal).
+/// policy bundle with tenants acme, globex (class `basic`), initech (class `fixed`, no renewal),
+/// hooli (class `throttled`: 1 request/s, burst 2) and umbrella (class `capped`: 3 live leases).
 /// Time is a `TestClock`, so expiry is tested without waiting.
 final class BrokerFixture: Sendable {
     static let issuer = StaticIssuer.url
@@ -116,10 +117,30 @@ final class BrokerFixture: Sendable {
             max_leases: 1000
             isolation: siloed
             renewable: false
+          - name: throttled
+            default_ttl: 15m
+            max_ttl: 1h
+            engines: [token]
+            residency: [eu-west-1]
+            audit_retention_days: 30
+            rate_limit: {requests_per_second: 1, burst: 2}
+            max_leases: 1000
+            isolation: pooled
+          - name: capped
+            default_ttl: 15m
+            max_ttl: 1h
+            engines: [token]
+            residency: [eu-west-1]
+            audit_retention_days: 30
+            rate_limit: {requests_per_second: 100, burst: 100}
+            max_leases: 3
+            isolation: pooled
         tenants:
           - {id: acme, class: basic}
           - {id: globex, class: basic}
           - {id: initech, class: fixed}
+          - {id: hooli, class: throttled}
+          - {id: umbrella, class: capped}
         bindings:
           - name: workloads
             issuer: https://issuer.test

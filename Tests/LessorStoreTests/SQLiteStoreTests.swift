@@ -12,7 +12,10 @@ struct SQLiteStoreTests {
     func reopensWithAllData() async throws {
         let path = try ScratchDirectory.newDatabasePath()
         let store = try SQLiteLeaseStore.open(path: path)
-        #expect(try await store.appliedMigrations() == ["v1-tenants-and-leases", "v2-lease-lookup-digest"])
+        #expect(
+            try await store.appliedMigrations() == [
+                "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
+            ])
         let tenant = try await store.makeTenant("acme")
         let active = try await store.issue(F.lease("lease-1"))
         try await store.insertIntent(F.lease("lease-2"))
@@ -24,7 +27,10 @@ struct SQLiteStoreTests {
         #expect(closed?.code == .storeUnavailable)
 
         let reopened = try SQLiteLeaseStore.open(path: path)
-        #expect(try await reopened.appliedMigrations() == ["v1-tenants-and-leases", "v2-lease-lookup-digest"])
+        #expect(
+            try await reopened.appliedMigrations() == [
+                "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
+            ])
         #expect(try await reopened.tenant("acme") == tenant)
         #expect(try await reopened.lease(id: "lease-1", tenantID: "acme") == active)
         #expect(try await reopened.lease(id: "lease-2", tenantID: "acme") == revoking)
