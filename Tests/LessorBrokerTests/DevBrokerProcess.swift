@@ -61,7 +61,8 @@ final class DevBrokerProcess {
                 CurlRequest(
                     url: address + path, method: json == nil ? .get : .post,
                     headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
-                    body: json.map { AuditCanonicalJSON.encode(.object($0)) }, caBundlePath: caBundle))
+                    body: json.map { AuditCanonicalJSON.encode(.object($0)) }, caBundlePath: caBundle,
+                    totalTimeout: .seconds(60)))
             return (response.status, try? JSONParser.parse(response.body))
         }
     }

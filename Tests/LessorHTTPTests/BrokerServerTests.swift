@@ -202,7 +202,7 @@ struct BrokerServerTests {
                     CurlRequest(
                         url: "\(server.baseURL)/v1/whoami", method: .post,
                         headers: [(name: "Authorization", value: "Bearer \(token)")],
-                        caBundlePath: DevelopmentCertificates.caPath))
+                        caBundlePath: DevelopmentCertificates.caPath, totalTimeout: .seconds(60)))
                 #expect(response.status == 200)
                 guard case .object(let body) = try JSONParser.parse(response.body) else { return }
                 #expect(body["algorithm"] == .string("EdDSA"))
