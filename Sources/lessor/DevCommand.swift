@@ -45,6 +45,8 @@ struct DevCommand: AsyncParsableCommand {
         if useTLS {
             configuration.server.tlsCertificateChain = "\(certsDirectory)/server-chain.pem"
             configuration.server.tlsPrivateKey = "\(certsDirectory)/server-key.pem"
+        } else {
+            configuration.server.plainHTTPOnLoopback = true
         }
         configuration.issuers = [
             IssuerConfiguration(

@@ -19,6 +19,7 @@ struct ServerCommand: AsyncParsableCommand {
         let configuration: LessorConfiguration
         do {
             configuration = try LessorConfiguration.load(path: config)
+            try configuration.server.requireTransportSecurity()
             if checkConfig {
                 _ = try BrokerRuntime.makeVerifier(configuration, logger: BrokerRuntime.makeLogger(level: "error"))
                 let policies = try BrokerRuntime.loadPolicies(configuration)
@@ -44,6 +45,7 @@ struct ServerCommand: AsyncParsableCommand {
             metadata: [
                 "address": "\(configuration.server.host):\(configuration.server.port)",
                 "tls": "\(configuration.server.tlsCertificateChain != nil)",
+                "client_ca": "\(configuration.server.tlsClientCA != nil)",
             ])
         guard let policies = try BrokerRuntime.loadPolicies(configuration) else {
             throw ValidationError("policies: the broker needs a policy directory to bind tenants")
