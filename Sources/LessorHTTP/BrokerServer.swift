@@ -50,7 +50,7 @@ public enum BrokerServer {
     ) throws -> some ApplicationProtocol {
         let server: HTTPServerBuilder
         if let tls {
-            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(tls))
+            server = try .tls(.http1(), tlsConfiguration: tlsConfiguration(tls))
         } else {
             server = .http1()
         }
@@ -67,22 +67,13 @@ public enum BrokerServer {
     /// reload takes effect without a restart). With a client CA, clients may present a certificate;
     /// one that does not verify against that CA fails the handshake, and none at all is accepted
     /// (admin bindings decide whether they need one).
-    static func tlsConfiguration(_ certificate: ServingCertificate) throws -> TLSConfiguration {
+    static func tlsConfiguration(_ certificate: ServingCertificate) -> TLSConfiguration {
         let initial = certificate.material
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: initial.chain.map { .certificate($0) }, privateKey: .privateKey(initial.key))
         configuration.minimumTLSVersion = .tlsv12
         configuration.sslContextCallback = { _, promise in promise.succeed(certificate.handshakeOverride) }
-        if let clientCAPath = certificate.files.clientCAPath {
-            let authorities: [NIOSSLCertificate]
-            do {
-                authorities = try NIOSSLCertificate.fromPEMFile(clientCAPath)
-            } catch {
-                throw LessorError(.configInvalid, "server.tls.client_ca: \(clientCAPath) holds no PEM certificate")
-            }
-            guard !authorities.isEmpty else {
-                throw LessorError(.configInvalid, "server.tls.client_ca: \(clientCAPath) holds no certificate")
-            }
+        if let authorities = certificate.clientAuthorities {
             configuration.trustRoots = .certificates(authorities)
             configuration.certificateVerification = .optionalVerification
             configuration.sendCANameList = true

@@ -34,6 +34,8 @@ public final class ServingCertificate: Sendable {
     }
 
     public let files: BrokerServer.TLSFiles
+    /// The CAs of `files.clientCAPath`, read once at start; nil without a client CA.
+    let clientAuthorities: [NIOSSLCertificate]?
     private let state: Mutex<State>
     private let clock: WallClock
 
@@ -41,7 +43,21 @@ public final class ServingCertificate: Sendable {
     public init(files: BrokerServer.TLSFiles, clock: WallClock = .system) throws(LessorError) {
         self.files = files
         self.clock = clock
+        clientAuthorities = try files.clientCAPath.map { path throws(LessorError) in try Self.authorities(path) }
         state = Mutex(State(material: try Self.load(files, now: clock.now), loadedAt: clock.now))
+    }
+
+    static func authorities(_ path: String) throws(LessorError) -> [NIOSSLCertificate] {
+        let authorities: [NIOSSLCertificate]
+        do {
+            authorities = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw LessorError(.configInvalid, "server.tls.client_ca: \(path) holds no PEM certificate")
+        }
+        guard !authorities.isEmpty else {
+            throw LessorError(.configInvalid, "server.tls.client_ca: \(path) holds no certificate")
+        }
+        return authorities
     }
 
     var material: Material { state.withLock { $0.material } }
