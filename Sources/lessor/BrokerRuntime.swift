@@ -46,7 +46,8 @@ enum BrokerRuntime {
             certificateKeyID: assembly.certificateKey.keyID, checks: checks)
     }
 
-    /// The configured certificate and key, loaded and checked; nil when the server runs plain HTTP.
+    /// The configured certificate and key, loaded and checked before anything else opens; nil when
+    /// the server runs plain HTTP.
     static func servingCertificate(_ configuration: LessorConfiguration) throws -> ServingCertificate? {
         guard let chain = configuration.server.tlsCertificateChain else { return nil }
         do {
@@ -60,11 +61,11 @@ enum BrokerRuntime {
     }
 
     static func run(
-        _ configuration: LessorConfiguration, verifier: TokenVerifier, policies: PolicyBundleStore?, logger: Logger,
+        _ configuration: LessorConfiguration, verifier: TokenVerifier, policies: PolicyBundleStore?,
+        tls: ServingCertificate?, logger: Logger,
         developmentIssuer: DevelopmentIssuerController? = nil, assembly: BrokerAssembly? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let tls = try servingCertificate(configuration)
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
             tls: tls,

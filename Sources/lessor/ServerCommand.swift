@@ -50,7 +50,8 @@ struct ServerCommand: AsyncParsableCommand {
         guard let policies = try BrokerRuntime.loadPolicies(configuration) else {
             throw ValidationError("policies: the broker needs a policy directory to bind tenants")
         }
-        let scheme = configuration.server.tlsCertificateChain == nil ? "http" : "https"
+        let tls = try BrokerRuntime.servingCertificate(configuration)
+        let scheme = tls == nil ? "http" : "https"
         let assembly: BrokerAssembly
         do {
             assembly = try await BrokerAssembly.open(
@@ -60,6 +61,6 @@ struct ServerCommand: AsyncParsableCommand {
             throw error.exit
         }
         try await BrokerRuntime.run(
-            configuration, verifier: verifier, policies: policies, logger: logger, assembly: assembly)
+            configuration, verifier: verifier, policies: policies, tls: tls, logger: logger, assembly: assembly)
     }
 }

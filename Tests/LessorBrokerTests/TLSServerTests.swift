@@ -54,6 +54,38 @@ struct TLSServerTests {
         }
     }
 
+    @Test("lessor server stops before opening anything when the certificate or the client CA does not load")
+    func unreadableTLSFilesStopStartUp() async throws {
+        try await withRoot { root in
+            let certificates = try TestCertificates(directory: "\(root)/tls")
+            let authority = try await certificates.authority("server-ca")
+            let server = try await certificates.leaf("server", signedBy: authority)
+            let junk = try write("junk\n", to: "\(root)/junk.pem")
+            let issuer = try StaticIssuer()
+            let jwks = try issuer.writeJWKS(to: "\(root)/jwks.json")
+            let policies = try ServerProcess.writePolicies(into: root)
+            let cases = [
+                ("{certificate_chain: \(junk), private_key: \(server.key)}", "holds no PEM certificate"),
+                ("{certificate_chain: \(server.certificate), private_key: \(authority.key)}", "does not fit"),
+                (tlsSettings(server, clientCA: junk), "server.tls.client_ca: \(junk) holds no PEM certificate"),
+            ]
+            for (tls, refusal) in cases {
+                let file = try write(
+                    """
+                    server: {address: 127.0.0.1, port: 0, tls: \(tls)}
+                    issuers:
+                      - {issuer: \(StaticIssuer.url), jwks_file: \(jwks), audiences: [lessor], algorithms: [RS256]}
+                    policies: \(policies)
+                    data_dir: \(root)/data
+                    """, to: "\(root)/server.yaml")
+                let result = try await ChildProcess.run(try LessorExecutable.url().path, ["server", "--config", file])
+                #expect(result.status != 0)
+                #expect(result.errors.contains(refusal), "\(result.errors)")
+                #expect(!FileManager.default.fileExists(atPath: "\(root)/data"), "nothing is opened before TLS loads")
+            }
+        }
+    }
+
     @Test("HTTPS answers a client trusting the right CA; another CA and plain HTTP are refused")
     func httpsOnly() async throws {
         try await withRoot { root in
