@@ -74,6 +74,7 @@ policies:
 write("lessor.yaml", f"""server:
   address: 127.0.0.1
   port: {port}
+  tls: {{disabled_for_loopback: true}}
 log_level: warning
 issuers:
   - issuer: {issuer}

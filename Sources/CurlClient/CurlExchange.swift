@@ -32,7 +32,8 @@ struct CurlExchange {
             }
             let outcome = try CurlTransfer(
                 url: url, method: method, headerLines: CurlRequestHeaders.lines(for: headers), body: body,
-                caBundlePath: request.caBundlePath, allowPlainHTTP: request.allowPlainHTTP,
+                caBundlePath: request.caBundlePath, clientCertificatePath: request.clientCertificatePath,
+                clientKeyPath: request.clientKeyPath, allowPlainHTTP: request.allowPlainHTTP,
                 connectTimeout: request.connectTimeout, remaining: remaining, totalTimeout: request.totalTimeout,
                 maxResponseBytes: request.maxResponseBytes, cancellation: cancellation
             ).perform()

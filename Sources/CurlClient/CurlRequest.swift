@@ -13,6 +13,10 @@ public struct CurlRequest: Sendable {
     public var body: [UInt8]?
     /// PEM file of the only CAs to trust (`CURLOPT_CAINFO`); nil trusts the system store.
     public var caBundlePath: String?
+    /// PEM client certificate presented in the TLS handshake (`CURLOPT_SSLCERT`), with its key.
+    public var clientCertificatePath: String?
+    /// PEM private key of `clientCertificatePath` (`CURLOPT_SSLKEY`).
+    public var clientKeyPath: String?
     public var connectTimeout: Duration
     /// Covers the whole exchange, redirects included.
     public var totalTimeout: Duration
@@ -29,6 +33,8 @@ public struct CurlRequest: Sendable {
         headers: [(name: String, value: String)] = [],
         body: [UInt8]? = nil,
         caBundlePath: String? = nil,
+        clientCertificatePath: String? = nil,
+        clientKeyPath: String? = nil,
         connectTimeout: Duration = .seconds(5),
         totalTimeout: Duration = .seconds(10),
         maxResponseBytes: Int = 1 << 20,
@@ -40,6 +46,8 @@ public struct CurlRequest: Sendable {
         self.headers = headers
         self.body = body
         self.caBundlePath = caBundlePath
+        self.clientCertificatePath = clientCertificatePath
+        self.clientKeyPath = clientKeyPath
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
         self.maxResponseBytes = maxResponseBytes

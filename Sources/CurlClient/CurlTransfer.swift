@@ -15,6 +15,8 @@ struct CurlTransfer {
     let headerLines: [String]
     let body: [UInt8]?
     let caBundlePath: String?
+    let clientCertificatePath: String?
+    let clientKeyPath: String?
     let allowPlainHTTP: Bool
     let connectTimeout: Duration
     /// What is left of the exchange's total timeout.
@@ -51,6 +53,10 @@ struct CurlTransfer {
             // Trust only the bundle: no system CA directory next to it.
             try handle.set(CURLOPT_CAINFO, caBundlePath)
             try handle.set(CURLOPT_CAPATH, nil as String?)
+        }
+        if let clientCertificatePath {
+            try handle.set(CURLOPT_SSLCERT, clientCertificatePath)
+            try handle.set(CURLOPT_SSLKEY, clientKeyPath ?? clientCertificatePath)
         }
         try handle.set(CURLOPT_CONNECTTIMEOUT_MS, max(1, min(connectTimeout, remaining).clampedMilliseconds))
         try handle.set(CURLOPT_TIMEOUT_MS, max(1, remaining.clampedMilliseconds))

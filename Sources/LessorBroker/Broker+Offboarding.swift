@@ -3,9 +3,9 @@ public import LessorCore
 import Logging
 
 extension Broker {
-    /// Offboards a tenant: only a global admin binding whose policy allows `delete` on
-    /// `tenants/<id>`, with a reason. The tenant is marked offboarding first, so every replica
-    /// refuses it at once; then every outstanding lease is revoked through its engine, every
+    /// Offboards a tenant: only a global admin binding (with its client certificate, when the
+    /// binding requires one) whose policy allows `delete` on `tenants/<id>`, with a reason. The
+    /// tenant is marked offboarding first, so every replica refuses it at once; then every outstanding lease is revoked through its engine, every
     /// engine's offboarding hook runs (the AWS engine denies the tenant's older sessions), the
     /// data key is destroyed (stored revocation handles become unreadable), and the report is
     /// returned for signing. A failing hook is audited, logged and listed in the report; it does
@@ -14,43 +14,36 @@ extension Broker {
         -> OffboardingReport
     {
         let path = "tenants/\(tenantID.prefix(63))"
-        let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        let bundle = policies.current
-        guard case .global(let binding, let role) = bundle.bind(caller.identity), role == .admin else {
-            try await refuse(
-                LessorError(.permissionDenied, "offboarding needs a global admin binding"), caller: caller,
-                scope: .global("admin"), path: path, event: try .action("tenant", "offboard"))
-        }
+        let event = try AuditEvent.action("tenant", "offboard")
+        let binding = try await adminBinding(caller, path: path, event: event)
         guard TenantDeclaration.isValidID(tenantID) else {
             try await refuse(
                 LessorError(.requestInvalid, "a tenant id is a DNS label (a-z, 0-9, '-', at most 63)"), caller: caller,
-                scope: .global("admin"), binding: binding.name, path: path, event: try .action("tenant", "offboard"))
+                scope: .global("admin"), binding: binding.name, path: path, event: event)
         }
+        let bundle = policies.current
         let decision = bundle.decide(
             identity: caller.identity, request: PolicyRequest(path: try RequestPath(path), capability: .delete))
         guard decision.isAllowed else {
             try await refuse(
                 LessorError(.permissionDenied, decision.reason), caller: caller, scope: .global("admin"),
-                binding: binding.name, path: path, event: try .action("tenant", "offboard"), decision: decision)
+                binding: binding.name, path: path, event: event, decision: decision)
         }
-        guard !trimmedReason.isEmpty, trimmedReason.count <= 1024 else {
-            try await refuse(
-                LessorError(.requestInvalid, "offboarding needs a reason (1 to 1024 characters)"), caller: caller,
-                scope: .tenant(tenantID), binding: binding.name, path: path, event: try .action("tenant", "offboard"),
-                decision: decision)
-        }
+        let trimmedReason = try await adminReason(
+            reason, caller: caller, scope: .tenant(tenantID), binding: binding.name, path: path, event: event,
+            decision: decision)
         guard try await store.tenant(tenantID) != nil || bundle.tenants[tenantID] != nil else {
             try await refuse(
                 LessorError(.requestInvalid, "tenant \(tenantID) is neither declared nor known to the store"),
-                caller: caller, scope: .global("admin"), binding: binding.name, path: path,
-                event: try .action("tenant", "offboard"), decision: decision)
+                caller: caller, scope: .global("admin"), binding: binding.name, path: path, event: event,
+                decision: decision)
         }
 
         let record = try await store.beginOffboarding(tenantID, at: clock.now)
         let first = try await audit.append(
             tenantEvent(
                 "offboard", caller: caller, tenantID: tenantID, binding: binding.name, decision: decision,
-                reason: trimmedReason, details: ["requested_by": caller.identity.subject, "global_scope": "admin"]))
+                reason: trimmedReason, details: adminDetails(caller)))
 
         var revoked = 0
         var failed: Set<String> = []
@@ -69,10 +62,11 @@ extension Broker {
         keyring.forget(tenantID)
         let completedAt = clock.now
         var details = engineOutcome.actions
-        details.merge([
-            "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)", "data_key_destroyed": "true",
-            "requested_by": caller.identity.subject, "global_scope": "admin",
-        ]) { _, broker in broker }
+        details.merge(
+            adminDetails(caller).merging([
+                "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)", "data_key_destroyed": "true",
+            ]) { _, new in new }
+        ) { _, broker in broker }
         if !engineOutcome.failures.isEmpty {
             details["engine_failures"] = engineOutcome.failures.joined(separator: ",")
         }

@@ -10,6 +10,10 @@ public struct LessorConfiguration: Sendable {
         public var port: Int = 8200
         public var tlsCertificateChain: String?
         public var tlsPrivateKey: String?
+        /// PEM bundle of the CAs whose client certificates are verified (optional mTLS).
+        public var tlsClientCA: String?
+        /// `server.tls.disabled_for_loopback: true`: plain HTTP, allowed only on a loopback address.
+        public var plainHTTPOnLoopback = false
         public init() {}
     }
 
@@ -51,12 +55,28 @@ public struct LessorConfiguration: Sendable {
             if let address = fields["address"] { configuration.server.host = try address.string() }
             if let port = fields["port"] { configuration.server.port = try port.int(in: 0...65535) }
             if let tls = fields["tls"] {
-                let files = try tls.mapping(allowed: ["certificate_chain", "private_key"])
-                guard let chain = files["certificate_chain"], let key = files["private_key"] else {
-                    throw tls.error("tls needs both certificate_chain and private_key")
+                let files = try tls.mapping(allowed: [
+                    "certificate_chain", "private_key", "client_ca", "disabled_for_loopback",
+                ])
+                if let disabled = files["disabled_for_loopback"] {
+                    guard try disabled.bool(), files.count == 1 else {
+                        throw tls.error("disabled_for_loopback: true stands alone (no certificate or client_ca)")
+                    }
+                    guard LoopbackAddress.contains(configuration.server.host) else {
+                        throw disabled.error(
+                            "plain HTTP is allowed only on a loopback address, not \(configuration.server.host)")
+                    }
+                    configuration.server.plainHTTPOnLoopback = true
+                } else {
+                    guard let chain = files["certificate_chain"], let key = files["private_key"] else {
+                        throw tls.error("tls needs both certificate_chain and private_key")
+                    }
+                    configuration.server.tlsCertificateChain = resolve(try chain.string())
+                    configuration.server.tlsPrivateKey = resolve(try key.string())
+                    if let clientCA = files["client_ca"] {
+                        configuration.server.tlsClientCA = resolve(try clientCA.string())
+                    }
                 }
-                configuration.server.tlsCertificateChain = resolve(try chain.string())
-                configuration.server.tlsPrivateKey = resolve(try key.string())
             }
         }
         if let level = members["log_level"] {

@@ -124,7 +124,7 @@ public enum PolicyBundleLoader {
     static func parseBinding(_ node: ConfigNode) throws(LessorError) -> RoleBinding {
         let fields = try node.mapping(allowed: [
             "name", "issuer", "audiences", "bound_claims", "tenant", "tenant_from", "global_role", "policies",
-            "max_token_age", "delegation",
+            "max_token_age", "delegation", "require_client_certificate", "client_certificate_names",
         ])
         let name = try required(fields, "name", in: node).string()
         let bound = try fields["bound_claims"].map { node throws(LessorError) in try parseClaims(node) } ?? [:]
@@ -157,12 +157,35 @@ public enum PolicyBundleLoader {
             throw fields["delegation"]!.error(
                 "binding \(name): a global binding acts for no tenant, so it cannot delegate")
         }
+        let clientCertificate = try parseClientCertificate(fields, binding: name, tenant: tenant, in: node)
         return RoleBinding(
             name: name, issuer: try required(fields, "issuer", in: node).string(),
             audiences: try fields["audiences"]?.strings() ?? [], boundClaims: bound, tenant: tenant,
             policies: try nonEmpty(try required(fields, "policies", in: node)),
             maxTokenAge: try fields["max_token_age"]?.duration(in: .seconds(60)...Duration.seconds(31_536_000)),
-            delegation: delegation, location: location(node))
+            delegation: delegation, clientCertificate: clientCertificate, location: location(node))
+    }
+
+    /// `require_client_certificate: true` with optional `client_certificate_names` (globs over the
+    /// certificate's DNS, email and URI names); only on global bindings.
+    private static func parseClientCertificate(
+        _ fields: [String: ConfigNode], binding name: String, tenant: RoleBinding.TenantSource, in node: ConfigNode
+    ) throws(LessorError) -> ClientCertificateRequirement? {
+        let names = try fields["client_certificate_names"]?.oneOrMoreStrings()
+        guard let required = fields["require_client_certificate"], try required.bool() else {
+            if names != nil {
+                throw node.error("binding \(name): client_certificate_names needs require_client_certificate: true")
+            }
+            return nil
+        }
+        guard case .global = tenant else {
+            throw required.error(
+                "binding \(name): only global (admin and auditor) bindings can require a client certificate")
+        }
+        guard names?.allSatisfy({ !$0.isEmpty }) ?? true else {
+            throw node.error("binding \(name): client_certificate_names must be non-empty globs")
+        }
+        return ClientCertificateRequirement(names: (names ?? []).map(ClaimGlob.init))
     }
 
     /// `bound_claims`: each claim name mapped to a non-empty glob or list of globs.

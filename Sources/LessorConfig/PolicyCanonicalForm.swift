@@ -68,6 +68,9 @@ enum PolicyCanonicalForm {
                 ])
             ])
         }
+        if let requirement = value.clientCertificate {
+            form["client_certificate"] = .object(["names": strings(requirement.names.map(\.pattern))])
+        }
         return .object(form)
     }
 

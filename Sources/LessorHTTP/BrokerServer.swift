@@ -12,9 +12,12 @@ public enum BrokerServer {
     public struct TLSFiles: Sendable, Hashable {
         public var certificateChainPath: String
         public var privateKeyPath: String
-        public init(certificateChainPath: String, privateKeyPath: String) {
+        /// PEM bundle of the CAs that sign admin clients' certificates; nil: no client certificates.
+        public var clientCAPath: String?
+        public init(certificateChainPath: String, privateKeyPath: String, clientCAPath: String? = nil) {
             self.certificateChainPath = certificateChainPath
             self.privateKeyPath = privateKeyPath
+            self.clientCAPath = clientCAPath
         }
     }
 
@@ -41,13 +44,13 @@ public enum BrokerServer {
     }
 
     public static func application(
-        verifier: TokenVerifier, policies: PolicyBundleStore?, host: String, port: Int, tls: TLSFiles?,
+        verifier: TokenVerifier, policies: PolicyBundleStore?, host: String, port: Int, tls: ServingCertificate?,
         logger: Logger, developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let server: HTTPServerBuilder
         if let tls {
-            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(tls))
+            server = try .tls(.http1(), tlsConfiguration: tlsConfiguration(tls))
         } else {
             server = .http1()
         }
@@ -60,14 +63,21 @@ public enum BrokerServer {
             logger: logger)
     }
 
-    static func tlsConfiguration(_ files: TLSFiles) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChainPath).map {
-            NIOSSLCertificateSource.certificate($0)
-        }
-        let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+    /// TLS 1.2 or later with the serving certificate, which each new handshake reads again (so a
+    /// reload takes effect without a restart). With a client CA, clients may present a certificate;
+    /// one that does not verify against that CA fails the handshake, and none at all is accepted
+    /// (admin bindings decide whether they need one).
+    static func tlsConfiguration(_ certificate: ServingCertificate) -> TLSConfiguration {
+        let initial = certificate.material
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(key))
+            certificateChain: initial.chain.map { .certificate($0) }, privateKey: .privateKey(initial.key))
         configuration.minimumTLSVersion = .tlsv12
+        configuration.sslContextCallback = { _, promise in promise.succeed(certificate.handshakeOverride) }
+        if let authorities = certificate.clientAuthorities {
+            configuration.trustRoots = .certificates(authorities)
+            configuration.certificateVerification = .optionalVerification
+            configuration.sendCANameList = true
+        }
         return configuration
     }
 }

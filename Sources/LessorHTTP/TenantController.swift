@@ -7,7 +7,8 @@ public import LessorIdentity
 import Logging
 
 /// Admin routes for tenants' runtime state: `POST /v1/tenants/<id>/offboard` with a reason
-/// (`X-Lessor-Reason` header or `{"reason"}`) answers the signed deletion certificate.
+/// (`X-Lessor-Reason` header or `{"reason"}`) answers the signed deletion certificate. The
+/// connection's client certificate goes with the caller, for bindings that require mTLS.
 public struct TenantController: Sendable {
     let authenticator: Authenticator
     let broker: Broker
@@ -28,7 +29,8 @@ public struct TenantController: Sendable {
     struct OffboardRequest: Decodable { let reason: String? }
 
     @Sendable func offboard(request: Request, context: LessorRequestContext) async throws -> Response {
-        let caller = try await authenticator.caller(request, context: context)
+        var caller = try await authenticator.caller(request, context: context)
+        caller.clientCertificate = await ClientCertificateReader.certificate(of: context.channel)
         let tenantID = context.parameters.get("tenant") ?? ""
         let header = request.headers.first { $0.name.canonicalName == "x-lessor-reason" }?.value
         let certificate = try await answer(context) { () throws(LessorError) in

@@ -13,6 +13,12 @@ struct BrokerClientOptions: ParsableArguments {
 
     @Option(help: "File holding the token to present (or LESSOR_TOKEN_FILE).")
     var tokenFile: String? = ProcessInfo.processInfo.environment["LESSOR_TOKEN_FILE"]
+
+    @Option(help: "PEM client certificate for mTLS, which admin bindings may require (or LESSOR_CLIENT_CERT).")
+    var clientCert: String? = ProcessInfo.processInfo.environment["LESSOR_CLIENT_CERT"]
+
+    @Option(help: "PEM private key of --client-cert (or LESSOR_CLIENT_KEY).")
+    var clientKey: String? = ProcessInfo.processInfo.environment["LESSOR_CLIENT_KEY"]
 }
 
 /// The CLI's HTTP client for the broker's JSON API, over libcurl. A refusal becomes a
@@ -45,7 +51,8 @@ struct BrokerClient {
         allHeaders += headers.map { (name: $0.0, value: $0.1) }
         let request = CurlRequest(
             url: base + path, method: method, headers: allHeaders, body: body, caBundlePath: options.cacert,
-            totalTimeout: .seconds(60), allowPlainHTTP: base.hasPrefix("http://127.0.0.1"))
+            clientCertificatePath: options.clientCert, clientKeyPath: options.clientKey, totalTimeout: .seconds(60),
+            allowPlainHTTP: base.hasPrefix("http://127.0.0.1"))
         let response: CurlResponse
         do {
             response = try await CurlHTTPClient().send(request)

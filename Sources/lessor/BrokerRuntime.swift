@@ -38,25 +38,38 @@ enum BrokerRuntime {
 
     /// The routes of a broker assembled from `configuration`, with readiness checks for its store
     /// and audit devices.
-    static func routes(for assembly: BrokerAssembly) -> BrokerRoutes {
-        BrokerRoutes(
+    static func routes(for assembly: BrokerAssembly, tls: ServingCertificate?) -> BrokerRoutes {
+        var checks = [ReadinessChecks.store(assembly.broker.store), ReadinessChecks.audit(assembly.audit)]
+        if let tls { checks.append(ReadinessChecks.tls(tls)) }
+        return BrokerRoutes(
             broker: assembly.broker, tokenEngine: assembly.tokenEngine, certificateKey: assembly.certificateKey.keyPair,
-            certificateKeyID: assembly.certificateKey.keyID,
-            checks: [ReadinessChecks.store(assembly.broker.store), ReadinessChecks.audit(assembly.audit)])
+            certificateKeyID: assembly.certificateKey.keyID, checks: checks)
+    }
+
+    /// The configured certificate and key, loaded and checked before anything else opens; nil when
+    /// the server runs plain HTTP.
+    static func servingCertificate(_ configuration: LessorConfiguration) throws -> ServingCertificate? {
+        guard let chain = configuration.server.tlsCertificateChain else { return nil }
+        do {
+            return try ServingCertificate(
+                files: BrokerServer.TLSFiles(
+                    certificateChainPath: chain, privateKeyPath: configuration.server.tlsPrivateKey ?? "",
+                    clientCAPath: configuration.server.tlsClientCA))
+        } catch {
+            throw error.exit
+        }
     }
 
     static func run(
-        _ configuration: LessorConfiguration, verifier: TokenVerifier, policies: PolicyBundleStore?, logger: Logger,
+        _ configuration: LessorConfiguration, verifier: TokenVerifier, policies: PolicyBundleStore?,
+        tls: ServingCertificate?, logger: Logger,
         developmentIssuer: DevelopmentIssuerController? = nil, assembly: BrokerAssembly? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let tls = configuration.server.tlsCertificateChain.map {
-            BrokerServer.TLSFiles(certificateChainPath: $0, privateKeyPath: configuration.server.tlsPrivateKey ?? "")
-        }
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
             tls: tls,
-            logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map(routes(for:)),
+            logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map { routes(for: $0, tls: tls) },
             onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)
         // Started in order and stopped in reverse: the audit log outlives the server and the sweeper.
@@ -67,6 +80,9 @@ enum BrokerRuntime {
         }
         if let policies, let directory = configuration.policiesDirectory {
             services.append(.init(service: PolicyReloader(directory: directory, store: policies, logger: logger)))
+        }
+        if let tls {
+            services.append(.init(service: CertificateReloader(certificate: tls, logger: logger)))
         }
         services += [.init(service: refresher), .init(service: app)]
         let group = ServiceGroup(

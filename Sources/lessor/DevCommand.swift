@@ -45,6 +45,8 @@ struct DevCommand: AsyncParsableCommand {
         if useTLS {
             configuration.server.tlsCertificateChain = "\(certsDirectory)/server-chain.pem"
             configuration.server.tlsPrivateKey = "\(certsDirectory)/server-key.pem"
+        } else {
+            configuration.server.plainHTTPOnLoopback = true
         }
         configuration.issuers = [
             IssuerConfiguration(
@@ -57,6 +59,7 @@ struct DevCommand: AsyncParsableCommand {
         configuration.broker.pendingGrace = .seconds(pendingGraceSeconds)
         let logger = BrokerRuntime.makeLogger(level: "info")
         let verifier = try BrokerRuntime.makeVerifier(configuration, logger: logger)
+        let tls = try BrokerRuntime.servingCertificate(configuration)
         guard let policyStore = try BrokerRuntime.loadPolicies(configuration) else {
             throw ValidationError("the development policies did not load")
         }
@@ -109,7 +112,7 @@ struct DevCommand: AsyncParsableCommand {
 
             """
         try await BrokerRuntime.run(
-            configuration, verifier: verifier, policies: policyStore, logger: logger,
+            configuration, verifier: verifier, policies: policyStore, tls: tls, logger: logger,
             developmentIssuer: DevelopmentIssuerController(issuer: issuerURL, keys: jwks), assembly: assembly,
             onServerRunning: { _ in
                 // The issuer is served by this very server, which accepts connections only once this

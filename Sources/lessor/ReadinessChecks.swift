@@ -40,3 +40,22 @@ enum ReadinessChecks {
         }
     }
 }
+
+extension ReadinessChecks {
+    /// The serving certificate. A refused reload is shown but does not fail readiness: the
+    /// previous certificate still serves.
+    static func tls(_ certificate: ServingCertificate) -> BrokerRoutes.Check {
+        BrokerRoutes.Check(name: "tls") {
+            let status = certificate.status
+            let detail: [String: JSONValue] = [
+                "state": .string(status.lastFailure == nil ? "loaded" : "reload_refused"),
+                "fingerprint_sha256": .string(status.fingerprint),
+                "not_valid_after": .string(AuditTimestamp.format(status.notValidAfter)),
+                "loaded_at": .string(AuditTimestamp.format(status.loadedAt)),
+                "last_failure": status.lastFailure.map { .string($0) } ?? .null,
+                "last_failure_at": status.lastFailureAt.map { .string(AuditTimestamp.format($0)) } ?? .null,
+            ]
+            return (true, .object(detail))
+        }
+    }
+}

@@ -19,6 +19,7 @@ struct ServerCommand: AsyncParsableCommand {
         let configuration: LessorConfiguration
         do {
             configuration = try LessorConfiguration.load(path: config)
+            try configuration.server.requireTransportSecurity()
             if checkConfig {
                 _ = try BrokerRuntime.makeVerifier(configuration, logger: BrokerRuntime.makeLogger(level: "error"))
                 let policies = try BrokerRuntime.loadPolicies(configuration)
@@ -44,11 +45,13 @@ struct ServerCommand: AsyncParsableCommand {
             metadata: [
                 "address": "\(configuration.server.host):\(configuration.server.port)",
                 "tls": "\(configuration.server.tlsCertificateChain != nil)",
+                "client_ca": "\(configuration.server.tlsClientCA != nil)",
             ])
         guard let policies = try BrokerRuntime.loadPolicies(configuration) else {
             throw ValidationError("policies: the broker needs a policy directory to bind tenants")
         }
-        let scheme = configuration.server.tlsCertificateChain == nil ? "http" : "https"
+        let tls = try BrokerRuntime.servingCertificate(configuration)
+        let scheme = tls == nil ? "http" : "https"
         let assembly: BrokerAssembly
         do {
             assembly = try await BrokerAssembly.open(
@@ -58,6 +61,6 @@ struct ServerCommand: AsyncParsableCommand {
             throw error.exit
         }
         try await BrokerRuntime.run(
-            configuration, verifier: verifier, policies: policies, logger: logger, assembly: assembly)
+            configuration, verifier: verifier, policies: policies, tls: tls, logger: logger, assembly: assembly)
     }
 }

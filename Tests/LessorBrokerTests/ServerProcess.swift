@@ -8,7 +8,8 @@ import LessorTestSupport
 import Testing
 
 /// `lessor server --config <file>` as a real child process on a free loopback port, over plain
-/// HTTP, with an issuer read from a JWKS file. `start()` returns once `/v1/ready` answers 200;
+/// HTTP (`server.tls.disabled_for_loopback`) or, given a `tls:` block, HTTPS, with an issuer read
+/// from a JWKS file. `start()` returns once `/v1/ready` answers 200;
 /// `stop()` sends SIGTERM (so the audit log closes) and is safe to call more than once.
 final class ServerProcess: @unchecked Sendable {
     let name: String
@@ -18,18 +19,24 @@ final class ServerProcess: @unchecked Sendable {
     let configurationFile: String
     /// The child's stdout and stderr, for the failure messages.
     let logFile: String
+    /// The CA that signed the server's certificate, for HTTPS servers.
+    let caBundle: String?
     private let process = Process()
 
-    var address: String { "http://127.0.0.1:\(port)" }
-    var endpoint: HTTPEndpoint { HTTPEndpoint(address: address) }
+    var address: String { "\(caBundle == nil ? "http" : "https")://127.0.0.1:\(port)" }
+    var endpoint: HTTPEndpoint { HTTPEndpoint(address: address, caBundle: caBundle) }
+    var processIdentifier: Int32 { process.processIdentifier }
 
     /// Writes the configuration into `root`; nothing runs until `start()`. `store` is the YAML
     /// value of `store:` (nil for the default SQLite file in the data directory); `extra` is
-    /// appended as further top-level settings.
-    init(name: String, root: String, jwksFile: String, policies: String, store: String? = nil, extra: String = "")
-        throws
-    {
+    /// appended as further top-level settings. `tls` is the YAML flow mapping of `server.tls`,
+    /// with `caBundle` the CA that signed its certificate.
+    init(
+        name: String, root: String, jwksFile: String, policies: String, store: String? = nil, extra: String = "",
+        tls: (settings: String, caBundle: String)? = nil
+    ) throws {
         self.name = name
+        caBundle = tls?.caBundle
         port = Int(try LoopbackSocket.unusedPort())
         dataDirectory = "\(root)/\(name)"
         configurationFile = "\(root)/\(name).yaml"
@@ -40,6 +47,7 @@ final class ServerProcess: @unchecked Sendable {
             server:
               address: 127.0.0.1
               port: \(port)
+              tls: \(tls?.settings ?? "{disabled_for_loopback: true}")
             log_level: warning
             issuers:
               - issuer: \(StaticIssuer.url)
@@ -180,6 +188,15 @@ struct StaticIssuer: Sendable {
 /// A broker's address and the calls the tests make to it.
 struct HTTPEndpoint: Sendable {
     let address: String
+    var caBundle: String?
+    /// PEM client certificate and key presented in the TLS handshake (mTLS).
+    var clientCertificate: (certificate: String, key: String)?
+
+    init(address: String, caBundle: String? = nil, clientCertificate: (certificate: String, key: String)? = nil) {
+        self.address = address
+        self.caBundle = caBundle
+        self.clientCertificate = clientCertificate
+    }
 
     /// One answer: status, lowercased headers and body.
     struct Reply: Sendable {
@@ -202,8 +219,9 @@ struct HTTPEndpoint: Sendable {
         if let token { fields.append((name: "Authorization", value: "Bearer \(token)")) }
         let response = try await CurlHTTPClient().send(
             CurlRequest(
-                url: address + path, method: method, headers: fields, body: body, totalTimeout: .seconds(60),
-                allowPlainHTTP: true))
+                url: address + path, method: method, headers: fields, body: body, caBundlePath: caBundle,
+                clientCertificatePath: clientCertificate?.certificate, clientKeyPath: clientCertificate?.key,
+                totalTimeout: .seconds(60), allowPlainHTTP: true))
         return Reply(status: response.status, headers: response.headers, body: response.body)
     }
 

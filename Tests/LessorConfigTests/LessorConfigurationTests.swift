@@ -192,3 +192,39 @@ struct LessorConfigurationTests {
         #expect(text?.contains(expected) == true, "got: \(text ?? "no error")")
     }
 }
+
+@Suite("Configuration file: server.tls and plain HTTP")
+struct ServerTransportTests {
+    private func parse(_ server: String) throws(LessorError) -> LessorConfiguration {
+        try LessorConfiguration.parse(
+            yaml: "server: \(server)\nissuers: [{issuer: 'https://a', audiences: [a]}]", file: "lessor.yaml",
+            baseDirectory: "/etc/lessor")
+    }
+
+    @Test("TLS with a client CA; plain HTTP only on loopback with the explicit opt-out")
+    func transport() throws {
+        let tls = try parse("{tls: {certificate_chain: c.pem, private_key: k.pem, client_ca: ca.pem}}")
+        #expect(tls.server.tlsClientCA == "/etc/lessor/ca.pem")
+        try tls.server.requireTransportSecurity()
+
+        let optedOut = try parse("{address: 127.0.0.1, tls: {disabled_for_loopback: true}}")
+        #expect(optedOut.server.plainHTTPOnLoopback)
+        try optedOut.server.requireTransportSecurity()
+
+        #expect(throws: LessorError.self) { try parse("{address: 127.0.0.1}").server.requireTransportSecurity() }
+        #expect(throws: LessorError.self) { try parse("{address: 10.0.0.5, tls: {disabled_for_loopback: true}}") }
+        #expect(throws: LessorError.self) {
+            try parse("{tls: {disabled_for_loopback: true, certificate_chain: c.pem}}")
+        }
+    }
+
+    @Test(
+        "loopback addresses",
+        arguments: [
+            ("127.0.0.1", true), ("127.1.2.3", true), ("localhost", true), ("::1", true), ("[::1]", true),
+            ("0.0.0.0", false), ("::", false), ("10.0.0.1", false), ("127.0.0", false), ("lessor.svc", false),
+        ])
+    func loopback(host: String, expected: Bool) {
+        #expect(LoopbackAddress.contains(host) == expected)
+    }
+}

@@ -121,7 +121,7 @@ struct PolicyBundleLoaderErrorTests {
             issues == [
                 issue(
                     "bindings.yaml", 7,
-                    "bindings[0].polices: unknown key 'polices' (known keys: audiences, bound_claims, delegation, global_role, issuer, max_token_age, name, policies, tenant, tenant_from)"
+                    "bindings[0].polices: unknown key 'polices' (known keys: audiences, bound_claims, client_certificate_names, delegation, global_role, issuer, max_token_age, name, policies, require_client_certificate, tenant, tenant_from)"
                 ),
                 issue(
                     "tenants/globex.yaml", 1,

@@ -25,7 +25,7 @@ trap 'rm -rf "$scratch"' EXIT
 
 echo '{"keys":[]}' >"$scratch/jwks.json"
 cat >"$scratch/lessor.yaml" <<EOF
-server: {address: 127.0.0.1, port: 0}
+server: {address: 127.0.0.1, port: 0, tls: {disabled_for_loopback: true}}
 issuers:
   - {issuer: https://key-generation.invalid, jwks_file: jwks.json, audiences: [none]}
 policies: $repo/policies

@@ -50,12 +50,14 @@ public struct RoleBinding: Sendable, Hashable {
     public let maxTokenAge: Duration?
     /// Nil: the binding refuses actor tokens. Set: it requires one its selector admits.
     public let delegation: Delegation?
+    /// Global bindings only: nil, or the client certificate every request must present.
+    public let clientCertificate: ClientCertificateRequirement?
     public let location: SourceLocation
 
     public init(
         name: String, issuer: String, audiences: [String], boundClaims: [ClaimPath: [ClaimGlob]],
         tenant: TenantSource, policies: [String], maxTokenAge: Duration?, delegation: Delegation? = nil,
-        location: SourceLocation
+        clientCertificate: ClientCertificateRequirement? = nil, location: SourceLocation
     ) {
         self.name = name
         self.issuer = issuer
@@ -65,6 +67,7 @@ public struct RoleBinding: Sendable, Hashable {
         self.policies = policies
         self.maxTokenAge = maxTokenAge
         self.delegation = delegation
+        self.clientCertificate = clientCertificate
         self.location = location
     }
 
