@@ -55,6 +55,7 @@ struct DevCommand: AsyncParsableCommand {
             examples: policies, into: "\(dataDirectory)/policies", issuer: issuerURL)
         configuration.broker.dataDirectory = dataDirectory
         configuration.broker.pendingGrace = .seconds(pendingGraceSeconds)
+        BrokerRuntime.bootstrapLogging(.text)
         let logger = BrokerRuntime.makeLogger(level: "info")
         let verifier = try BrokerRuntime.makeVerifier(configuration, logger: logger)
         guard let policyStore = try BrokerRuntime.loadPolicies(configuration) else {
