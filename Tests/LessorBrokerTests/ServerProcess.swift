@@ -25,10 +25,12 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Writes the configuration into `root`; nothing runs until `start()`. `store` is the YAML
     /// value of `store:` (nil for the default SQLite file in the data directory); `extra` is
-    /// appended as further top-level settings.
-    init(name: String, root: String, jwksFile: String, policies: String, store: String? = nil, extra: String = "")
-        throws
-    {
+    /// appended as further top-level settings and `serverSettings` (such as `idle_timeout: 2s`)
+    /// under `server:`. The server logs JSON lines at `logLevel` into `logFile`.
+    init(
+        name: String, root: String, jwksFile: String, policies: String, store: String? = nil, extra: String = "",
+        logLevel: String = "warning", serverSettings: [String] = []
+    ) throws {
         self.name = name
         port = Int(try LoopbackSocket.unusedPort())
         dataDirectory = "\(root)/\(name)"
@@ -40,7 +42,8 @@ final class ServerProcess: @unchecked Sendable {
             server:
               address: 127.0.0.1
               port: \(port)
-            log_level: warning
+            \(serverSettings.map { "  \($0)\n" }.joined())log:
+              level: \(logLevel)
             issuers:
               - issuer: \(StaticIssuer.url)
                 jwks_file: \(jwksFile)

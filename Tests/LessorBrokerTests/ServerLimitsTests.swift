@@ -1,0 +1,139 @@
+import Foundation
+import LessorCore
+import LessorTestSupport
+import Testing
+
+/// `server:` limits of a real `lessor server` over loopback sockets: an oversized body is 413, an
+/// oversized head 400 with the connection closed, and clients that send their head a byte at a
+/// time are cut after `idle_timeout` while an ordinary client is still answered.
+@Suite("Server limits over loopback", .serialized)
+struct ServerLimitsTests {
+    static let maxBodyBytes = 4096
+    static let maxHeaderBytes = 18 * 1024
+    static let idleSeconds = 2
+    static let slowClients = 40
+
+    /// A broker with small limits, for `body`.
+    static func run(_ body: (ServerProcess, StaticIssuer) async throws -> Void) async throws {
+        let root = NSTemporaryDirectory() + "lessor-limits-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(
+            atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let issuer = try StaticIssuer()
+        let server = try ServerProcess(
+            name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
+            policies: try ServerProcess.writePolicies(into: root),
+            serverSettings: [
+                "max_body_bytes: \(maxBodyBytes)", "max_header_bytes: \(maxHeaderBytes)",
+                "idle_timeout: \(idleSeconds)s", "max_connections: \(slowClients * 2)",
+            ])
+        try await withCleanup {
+            try await server.start()
+            try await body(server, issuer)
+        } cleanup: {
+            await server.stop()
+        }
+    }
+
+    @Test("a body over max_body_bytes is 413 request_too_large; one within it is served")
+    func oversizedBody() async throws {
+        try await Self.run { server, issuer in
+            let token = try issuer.workload("acme")
+            let padding = String(repeating: " ", count: Self.maxBodyBytes)
+            let large = try await server.endpoint.send(
+                "/v1/creds/token/audiences/app", token: token, headers: [("Content-Type", "application/json")],
+                body: Array("{\"ttl\": 60\(padding)}".utf8))
+            #expect(large.status == 413, "\(large.text)")
+            #expect(large.errorCode == "request_too_large")
+            let small = try await server.endpoint.exchange(token, ttl: 60)
+            #expect(small.status == 200, "\(small.text)")
+        }
+    }
+
+    @Test("a head over max_header_bytes is refused and its connection closed; one within it is served")
+    func oversizedHeaders() async throws {
+        try await Self.run { server, _ in
+            let port = server.port
+            let large = try await onOwnThread {
+                try RawHTTP.send(
+                    port: port, method: "GET", target: "/v1/health",
+                    headers: [("X-Padding", String(repeating: "a", count: Self.maxHeaderBytes + 1))], body: [])
+            }
+            #expect(large.status == 400 || large.status == 431, "\(large.status) \(large.text)")
+            #expect(large.headers["connection"] == "close")
+            let small = try await onOwnThread {
+                try RawHTTP.send(
+                    port: port, method: "GET", target: "/v1/health",
+                    headers: [("X-Padding", String(repeating: "a", count: 8 * 1024))], body: [])
+            }
+            #expect(small.status == 200)
+        }
+    }
+
+    @Test("slow clients sending their heads a byte at a time are cut after idle_timeout; others are served meanwhile")
+    func slowClients() async throws {
+        try await Self.run { server, _ in
+            let result = try await ChildProcess.python(Self.slowlorisScript(port: server.port))
+            try #require(result.status == 0, "the slow-client script failed:\n\(result.errors)")
+            let outcome = try JSONParser.parse(result.output)
+            let count = Double(Self.slowClients)
+            #expect(outcome["connected"]?.numberValue == count)
+            #expect(outcome["closed"]?.numberValue == count, "every slow client is cut: \(outcome)")
+            #expect(outcome["completed_heads"]?.numberValue == 0, "no slow client ever finished its head")
+            #expect(outcome["answered_slow"]?.numberValue == 0, "the server answered no incomplete head")
+            #expect(outcome["normal"]?["status"]?.numberValue == 200, "\(outcome)")
+            #expect(
+                (outcome["normal"]?["slow_open"]?.numberValue ?? 0) > 0,
+                "the ordinary request was answered while slow clients were connected: \(outcome)")
+            #expect(server.isRunning)
+        }
+    }
+
+    /// Opens `slowClients` connections that send a request head one byte per connection every
+    /// 50 ms and never finish it, answers one ordinary request after half a timeout, and waits at
+    /// most ten timeouts for the server to close every slow connection. Prints the counts.
+    static func slowlorisScript(port: Int) -> String {
+        """
+        import json, socket, time
+        PORT, COUNT, IDLE = \(port), \(slowClients), \(idleSeconds)
+        head = b"GET /v1/health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nX-Slow: " + b"s" * 2000 + b"\\r\\n\\r\\n"
+        slow, sent, closed, answered = [], [0] * COUNT, set(), 0
+        for _ in range(COUNT):
+            s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+            s.setblocking(False)
+            slow.append(s)
+        start, normal = time.monotonic(), None
+        while len(closed) < COUNT and time.monotonic() - start < IDLE * 10:
+            for i, s in enumerate(slow):
+                if i in closed:
+                    continue
+                try:
+                    if sent[i] < len(head) - 2:
+                        sent[i] += s.send(head[sent[i]:sent[i] + 1])
+                    data = s.recv(4096)
+                    if data:
+                        answered += 1
+                    closed.add(i)
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed.add(i)
+            if normal is None and time.monotonic() - start > IDLE / 2:
+                c = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+                c.sendall(b"GET /v1/health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n")
+                reply = b""
+                while True:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+                c.close()
+                normal = {"status": int(reply.split(b" ")[1]), "slow_open": COUNT - len(closed)}
+            time.sleep(0.05)
+        print(json.dumps({
+            "connected": len(slow), "closed": len(closed), "answered_slow": answered, "normal": normal,
+            "completed_heads": sum(1 for n in sent if n >= len(head) - 2),
+        }))
+        """
+    }
+}
