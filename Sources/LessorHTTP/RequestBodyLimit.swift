@@ -1,11 +1,30 @@
 import Hummingbird
-import LessorCore
+import HummingbirdCore
 import NIOCore
 
-/// Reads every request body before its route runs, refusing with 413 `request_too_large` one
-/// whose `Content-Length` or whose bytes exceed `maxBytes` (`server.max_body_bytes`). Routes then
-/// read the collected body from memory.
+/// Reads every request body within `maxBytes` (`server.max_body_bytes`) before its route runs.
+/// A body declared or found larger is not passed on: the route's first read of it throws
+/// `Exceeded`, which `RequestBody` turns into 413 `request_too_large` on the route's own refusal
+/// path, so an authenticated caller's oversized request is audited like any other refusal.
 struct RequestBodyLimit: RouterMiddleware {
+    /// What reading an oversized body throws.
+    struct Exceeded: Error, Sendable {
+        let maxBytes: Int
+    }
+
+    /// A body that throws `Exceeded` when read.
+    struct Refused: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        let maxBytes: Int
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            let maxBytes: Int
+            func next() async throws -> ByteBuffer? { throw Exceeded(maxBytes: maxBytes) }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(maxBytes: maxBytes) }
+    }
+
     let maxBytes: Int
 
     func handle(
@@ -13,16 +32,14 @@ struct RequestBodyLimit: RouterMiddleware {
         next: (Request, LessorRequestContext) async throws -> Response
     ) async throws -> Response {
         var request = request
-        let refusal = APIError(
-            LessorError(.requestTooLarge, "the request body is larger than \(maxBytes) bytes"),
-            requestID: context.requestID)
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBytes {
-            throw refusal
-        }
-        do {
-            _ = try await request.collectBody(upTo: maxBytes)
-        } catch is NIOTooManyBytesError {
-            throw refusal
+            request.body = HummingbirdCore.RequestBody(asyncSequence: Refused(maxBytes: maxBytes))
+        } else {
+            do {
+                _ = try await request.collectBody(upTo: maxBytes)
+            } catch is NIOTooManyBytesError {
+                request.body = HummingbirdCore.RequestBody(asyncSequence: Refused(maxBytes: maxBytes))
+            }
         }
         return try await next(request, context)
     }

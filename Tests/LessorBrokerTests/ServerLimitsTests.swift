@@ -3,7 +3,8 @@ import LessorCore
 import LessorTestSupport
 import Testing
 
-/// `server:` limits of a real `lessor server` over loopback sockets: an oversized body is 413, an
+/// `server:` limits of a real `lessor server` over loopback sockets: an oversized body is 413 and
+/// audited, an
 /// oversized head 400 with the connection closed, and clients that send their head a byte at a
 /// time are cut after `idle_timeout` while an ordinary client is still answered.
 @Suite("Server limits over loopback", .serialized)
@@ -35,7 +36,7 @@ struct ServerLimitsTests {
         }
     }
 
-    @Test("a body over max_body_bytes is 413 request_too_large; one within it is served")
+    @Test("a body over max_body_bytes is 413 (JSON API, RFC 8693 and STS) and audited; one within it is served")
     func oversizedBody() async throws {
         try await Self.run { server, issuer in
             let token = try issuer.workload("acme")
@@ -45,8 +46,22 @@ struct ServerLimitsTests {
                 body: Array("{\"ttl\": 60\(padding)}".utf8))
             #expect(large.status == 413, "\(large.text)")
             #expect(large.errorCode == "request_too_large")
+            let form = [("Content-Type", "application/x-www-form-urlencoded")]
+            let exchange = try await server.endpoint.send(
+                "/v1/token", token: nil, headers: form, body: Array("audience=\(padding)".utf8))
+            #expect(exchange.status == 413, "\(exchange.text)")
+            #expect(exchange.json?["error"]?.stringValue == "invalid_request")
+            let sts = try await server.endpoint.send(
+                "/", token: nil, headers: form, body: Array("Version=2011-06-15\(padding)".utf8))
+            #expect(sts.status == 413, "\(sts.text)")
+            #expect(sts.text.contains("<Code>RequestEntityTooLarge</Code>"), "\(sts.text)")
             let small = try await server.endpoint.exchange(token, ttl: 60)
             #expect(small.status == 200, "\(small.text)")
+
+            let requestID = try #require(large.requestID)
+            await server.stop()
+            let denied = try server.auditRecords().filter { $0["request_id"]?.stringValue == requestID }
+            #expect(denied.map { $0["event"]?.stringValue } == ["deny"], "\(denied)")
         }
     }
 
