@@ -70,7 +70,7 @@ struct SecretLeakScanTests {
     }
 
     /// Every line is one JSON object with the fixed members; request-scoped lines carry the
-    /// request id, and the issuing lines the tenant.
+    /// request id, and the issuing lines and a tenant's refusals the tenant.
     static func checkLogLines(_ log: String) {
         let lines = log.split(separator: "\n")
         #expect(lines.count > 10, "debug logging wrote \(lines.count) lines")
@@ -91,6 +91,11 @@ struct SecretLeakScanTests {
         let refused = records.filter { $0["message"]?.stringValue == "token refused" }
         #expect(!refused.isEmpty)
         #expect(refused.allSatisfy { $0["request_id"]?.stringValue?.isEmpty == false })
+        let tenantRefusals = records.filter {
+            $0["message"]?.stringValue == "refusal recorded" && $0["tenant_id"]?.stringValue == "acme"
+        }
+        #expect(!tenantRefusals.isEmpty, "another tenant's role, refused under acme")
+        #expect(tenantRefusals.allSatisfy { $0["request_id"]?.stringValue?.isEmpty == false })
     }
 
     /// Each exchange path once with success and with refused tokens; every token presented and
@@ -142,12 +147,12 @@ struct SecretLeakScanTests {
         }
 
         // STS AssumeRoleWithWebIdentity, then GetCallerIdentity signed with what it issued.
-        func assume(_ token: String) async throws -> HTTPEndpoint.Reply {
+        func assume(_ token: String, role: String = STSClientTests.acmeRole) async throws -> HTTPEndpoint.Reply {
             try await post(
                 server, "/",
                 [
-                    ("Version", "2011-06-15"), ("Action", "AssumeRoleWithWebIdentity"),
-                    ("RoleArn", STSClientTests.acmeRole), ("RoleSessionName", "scan"), ("WebIdentityToken", token),
+                    ("Version", "2011-06-15"), ("Action", "AssumeRoleWithWebIdentity"), ("RoleArn", role),
+                    ("RoleSessionName", "scan"), ("WebIdentityToken", token),
                 ])
         }
         let assumed = try await assume(workload)
@@ -159,6 +164,7 @@ struct SecretLeakScanTests {
         scan.add("STS session token", stsSession)
         #expect(try await assume(expired).status == 400)
         #expect(try await assume(forged).status == 400)
+        #expect(try await assume(workload, role: STSClientTests.globexRole).status == 403)
         let caller = try await env.moto.boto3(
             """
             sts = boto3.client("sts", region_name="us-east-1", endpoint_url=spec["lessor"],

@@ -15,7 +15,9 @@ struct ServerLimitsTests {
     static let slowClients = 40
 
     /// A broker with small limits, for `body`.
-    static func run(_ body: (ServerProcess, StaticIssuer) async throws -> Void) async throws {
+    static func run(
+        maxConnections: Int = slowClients * 2, _ body: (ServerProcess, StaticIssuer) async throws -> Void
+    ) async throws {
         let root = NSTemporaryDirectory() + "lessor-limits-\(UUID().uuidString)"
         try FileManager.default.createDirectory(
             atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -26,7 +28,7 @@ struct ServerLimitsTests {
             policies: try ServerProcess.writePolicies(into: root),
             serverSettings: [
                 "max_body_bytes: \(maxBodyBytes)", "max_header_bytes: \(maxHeaderBytes)",
-                "idle_timeout: \(idleSeconds)s", "max_connections: \(slowClients * 2)",
+                "idle_timeout: \(idleSeconds)s", "max_connections: \(maxConnections)",
             ])
         try await withCleanup {
             try await server.start()
@@ -88,9 +90,7 @@ struct ServerLimitsTests {
     @Test("slow clients sending their heads a byte at a time are cut after idle_timeout; others are served meanwhile")
     func slowClients() async throws {
         try await Self.run { server, _ in
-            let result = try await ChildProcess.python(Self.slowlorisScript(port: server.port))
-            try #require(result.status == 0, "the slow-client script failed:\n\(result.errors)")
-            let outcome = try JSONParser.parse(result.output)
+            let outcome = try await Self.slowloris(port: server.port, count: Self.slowClients)
             let count = Double(Self.slowClients)
             #expect(outcome["connected"]?.numberValue == count)
             #expect(outcome["closed"]?.numberValue == count, "every slow client is cut: \(outcome)")
@@ -98,43 +98,66 @@ struct ServerLimitsTests {
             #expect(outcome["answered_slow"]?.numberValue == 0, "the server answered no incomplete head")
             #expect(outcome["normal"]?["status"]?.numberValue == 200, "\(outcome)")
             #expect(
-                (outcome["normal"]?["slow_open"]?.numberValue ?? 0) > 0,
-                "the ordinary request was answered while slow clients were connected: \(outcome)")
+                outcome["normal"]?["slow_open"]?.numberValue == count,
+                "the ordinary request was answered while every slow client was connected: \(outcome)")
             #expect(server.isRunning)
         }
     }
 
-    /// Opens `slowClients` connections that send a request head one byte per connection every
-    /// 50 ms and never finish it, answers one ordinary request after half a timeout, and waits at
-    /// most ten timeouts for the server to close every slow connection. Prints the counts.
-    static func slowlorisScript(port: Int) -> String {
+    @Test("at max_connections a further client waits until a connection closes, then is answered")
+    func connectionCap() async throws {
+        let cap = 4
+        try await Self.run(maxConnections: cap) { server, _ in
+            let outcome = try await Self.slowloris(port: server.port, count: cap)
+            #expect(outcome["closed"]?.numberValue == Double(cap), "\(outcome)")
+            #expect(outcome["normal"]?["status"]?.numberValue == 200, "\(outcome)")
+            #expect(
+                (outcome["normal"]?["slow_open"]?.numberValue ?? .infinity) < Double(cap),
+                "the further client was answered only after a slow client was cut: \(outcome)")
+        }
+    }
+
+    /// Runs `slowlorisScript` and returns what it printed.
+    static func slowloris(port: Int, count: Int) async throws -> JSONValue {
+        let result = try await ChildProcess.python(slowlorisScript(port: port, count: count))
+        try #require(result.status == 0, "the slow-client script failed:\n\(result.errors)")
+        return try JSONParser.parse(result.output)
+    }
+
+    /// Opens `count` connections that send a request head one byte per connection every 50 ms
+    /// and never finish it, sends one ordinary request after half a timeout, and waits at most ten
+    /// timeouts for the server to close every slow connection. Prints the counts, and how many
+    /// slow connections were still open when the ordinary request was answered.
+    static func slowlorisScript(port: Int, count: Int) -> String {
         """
         import json, socket, time
-        PORT, COUNT, IDLE = \(port), \(slowClients), \(idleSeconds)
+        PORT, COUNT, IDLE = \(port), \(count), \(idleSeconds)
         head = b"GET /v1/health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nX-Slow: " + b"s" * 2000 + b"\\r\\n\\r\\n"
-        slow, sent, closed, answered = [], [0] * COUNT, set(), 0
+        slow, sent, closed, answered = [], [0] * COUNT, set(), [0]
         for _ in range(COUNT):
             s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
             s.setblocking(False)
             slow.append(s)
+
+        def poll(i, s, send):
+            try:
+                if send and sent[i] < len(head) - 2:
+                    sent[i] += s.send(head[sent[i]:sent[i] + 1])
+                if s.recv(4096):
+                    answered[0] += 1
+                closed.add(i)
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed.add(i)
+
         start, normal = time.monotonic(), None
         while len(closed) < COUNT and time.monotonic() - start < IDLE * 10:
             for i, s in enumerate(slow):
-                if i in closed:
-                    continue
-                try:
-                    if sent[i] < len(head) - 2:
-                        sent[i] += s.send(head[sent[i]:sent[i] + 1])
-                    data = s.recv(4096)
-                    if data:
-                        answered += 1
-                    closed.add(i)
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    closed.add(i)
+                if i not in closed:
+                    poll(i, s, True)
             if normal is None and time.monotonic() - start > IDLE / 2:
-                c = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+                c = socket.create_connection(("127.0.0.1", PORT), timeout=IDLE * 10)
                 c.sendall(b"GET /v1/health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n")
                 reply = b""
                 while True:
@@ -143,10 +166,13 @@ struct ServerLimitsTests {
                         break
                     reply += chunk
                 c.close()
+                for i, s in enumerate(slow):
+                    if i not in closed:
+                        poll(i, s, False)
                 normal = {"status": int(reply.split(b" ")[1]), "slow_open": COUNT - len(closed)}
             time.sleep(0.05)
         print(json.dumps({
-            "connected": len(slow), "closed": len(closed), "answered_slow": answered, "normal": normal,
+            "connected": len(slow), "closed": len(closed), "answered_slow": answered[0], "normal": normal,
             "completed_heads": sum(1 for n in sent if n >= len(head) - 2),
         }))
         """
