@@ -17,6 +17,8 @@ public struct LessorConfiguration: Sendable {
         /// A connection is closed this long after its last complete request part unless a request
         /// is being answered: idle keep-alive, a head sent a byte at a time, a stalled body.
         public var idleTimeout: Duration = .seconds(60)
+        /// A request body must have arrived this long after its head, else 408 and a close.
+        public var readTimeout: Duration = .seconds(30)
         /// Connections beyond this are left waiting in the listen backlog until one closes.
         public var maxConnections = 1024
         public init() {}
@@ -66,7 +68,8 @@ public struct LessorConfiguration: Sendable {
         let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
         if let server = members["server"] {
             let fields = try server.mapping(allowed: [
-                "address", "port", "tls", "max_body_bytes", "max_header_bytes", "idle_timeout", "max_connections",
+                "address", "port", "tls", "max_body_bytes", "max_header_bytes", "idle_timeout", "read_timeout",
+                "max_connections",
             ])
             if let address = fields["address"] { configuration.server.host = try address.string() }
             if let port = fields["port"] { configuration.server.port = try port.int(in: 0...65535) }
@@ -78,6 +81,9 @@ public struct LessorConfiguration: Sendable {
             }
             if let idle = fields["idle_timeout"] {
                 configuration.server.idleTimeout = try idle.duration(in: .seconds(1)...(.seconds(3600)))
+            }
+            if let read = fields["read_timeout"] {
+                configuration.server.readTimeout = try read.duration(in: .seconds(1)...(.seconds(3600)))
             }
             if let connections = fields["max_connections"] {
                 configuration.server.maxConnections = try connections.int(in: 1...1_000_000)

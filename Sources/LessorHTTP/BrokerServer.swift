@@ -18,8 +18,8 @@ public enum BrokerServer {
         }
     }
 
-    /// Request and connection limits: the body limit is `RequestBodyLimit`'s, the rest Hummingbird's
-    /// HTTP/1 channel's and its listener's.
+    /// Request and connection limits: body size and read time are `RequestBodyLimit`'s, the rest
+    /// Hummingbird's HTTP/1 channel's and its listener's.
     public struct Limits: Sendable, Hashable {
         /// A larger request body is refused with 413 before its route runs.
         public var maxBodyBytes: Int
@@ -30,16 +30,20 @@ public enum BrokerServer {
         /// end) unless a request is being answered, so a head sent a byte at a time, a stalled body
         /// and an idle keep-alive connection are all dropped.
         public var idleTimeout: Duration
+        /// A request body still arriving this long after its head is answered 408 and its
+        /// connection closed, however steadily its bytes trickle in.
+        public var readTimeout: Duration
         /// Connections beyond this are not accepted; they wait in the listen backlog until one closes.
         public var maxConnections: Int
 
         public init(
             maxBodyBytes: Int = 64 * 1024, maxHeaderBytes: Int = 32 * 1024, idleTimeout: Duration = .seconds(60),
-            maxConnections: Int = 1024
+            readTimeout: Duration = .seconds(30), maxConnections: Int = 1024
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxHeaderBytes = maxHeaderBytes
             self.idleTimeout = idleTimeout
+            self.readTimeout = readTimeout
             self.maxConnections = maxConnections
         }
 
@@ -54,10 +58,10 @@ public enum BrokerServer {
     public static func router(
         verifier: TokenVerifier, policies: PolicyBundleStore? = nil,
         developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil,
-        maxBodyBytes: Int = Limits().maxBodyBytes
+        limits: Limits = Limits()
     ) -> Router<LessorRequestContext> {
         let router = Router(context: LessorRequestContext.self)
-        router.add(middleware: RequestBodyLimit(maxBytes: maxBodyBytes))
+        router.add(middleware: RequestBodyLimit(maxBytes: limits.maxBodyBytes, readTimeout: limits.readTimeout))
         HealthController(verifier: verifier, policies: policies, checks: routes?.checks ?? []).addRoutes(to: router)
         IdentityController(verifier: verifier, policies: policies).addRoutes(to: router)
         developmentIssuer?.addRoutes(to: router)
@@ -90,7 +94,7 @@ public enum BrokerServer {
         return Application(
             router: router(
                 verifier: verifier, policies: policies, developmentIssuer: developmentIssuer, broker: routes,
-                maxBodyBytes: limits.maxBodyBytes),
+                limits: limits),
             server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "lessor",

@@ -66,7 +66,8 @@ enum BrokerRuntime {
             tls: tls,
             limits: BrokerServer.Limits(
                 maxBodyBytes: configuration.server.maxBodyBytes, maxHeaderBytes: configuration.server.maxHeaderBytes,
-                idleTimeout: configuration.server.idleTimeout, maxConnections: configuration.server.maxConnections),
+                idleTimeout: configuration.server.idleTimeout, readTimeout: configuration.server.readTimeout,
+                maxConnections: configuration.server.maxConnections),
             logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map(routes(for:)),
             onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)

@@ -4,14 +4,15 @@ import LessorTestSupport
 import Testing
 
 /// `server:` limits of a real `lessor server` over loopback sockets: an oversized body is 413 and
-/// audited, an
-/// oversized head 400 with the connection closed, and clients that send their head a byte at a
-/// time are cut after `idle_timeout` while an ordinary client is still answered.
+/// audited, an oversized head 400 with the connection closed, clients that send their head a byte
+/// at a time are cut after `idle_timeout` while an ordinary client is still answered, a trickling
+/// body is cut at `read_timeout`, and `max_connections` holds further clients back.
 @Suite("Server limits over loopback", .serialized)
 struct ServerLimitsTests {
     static let maxBodyBytes = 4096
     static let maxHeaderBytes = 18 * 1024
     static let idleSeconds = 2
+    static let readSeconds = 3
     static let slowClients = 40
 
     /// A broker with small limits, for `body`.
@@ -28,7 +29,8 @@ struct ServerLimitsTests {
             policies: try ServerProcess.writePolicies(into: root),
             serverSettings: [
                 "max_body_bytes: \(maxBodyBytes)", "max_header_bytes: \(maxHeaderBytes)",
-                "idle_timeout: \(idleSeconds)s", "max_connections: \(maxConnections)",
+                "idle_timeout: \(idleSeconds)s", "read_timeout: \(readSeconds)s",
+                "max_connections: \(maxConnections)",
             ])
         try await withCleanup {
             try await server.start()
@@ -114,6 +116,47 @@ struct ServerLimitsTests {
             #expect(
                 (outcome["normal"]?["slow_open"]?.numberValue ?? .infinity) < Double(cap),
                 "the further client was answered only after a slow client was cut: \(outcome)")
+        }
+    }
+
+    @Test("a body trickling in faster than idle_timeout is cut at read_timeout with 408")
+    func slowBody() async throws {
+        try await Self.run { server, _ in
+            let script = """
+                import json, socket, time
+                PORT, READ = \(server.port), \(Self.readSeconds)
+                c = socket.create_connection(("127.0.0.1", PORT), timeout=READ * 10)
+                c.sendall(b"POST /v1/token HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Length: 1000\\r\\n"
+                          b"Content-Type: application/x-www-form-urlencoded\\r\\n\\r\\n")
+                c.setblocking(False)
+                sent, reply, start, closed = 0, b"", time.monotonic(), False
+                while sent < 1000 and time.monotonic() - start < READ * 10:
+                    try:
+                        chunk = c.recv(4096)
+                        if not chunk:
+                            closed = True
+                            break
+                        reply += chunk
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        closed = True
+                        break
+                    try:
+                        sent += c.send(b"a")
+                    except OSError:
+                        closed = True
+                        break
+                    time.sleep(0.2)
+                print(json.dumps({"sent": sent, "closed": closed,
+                                  "status": int(reply.split(b" ")[1]) if reply.startswith(b"HTTP/") else None}))
+                """
+            let result = try await ChildProcess.python(script)
+            try #require(result.status == 0, "the slow-body script failed:\n\(result.errors)")
+            let outcome = try JSONParser.parse(result.output)
+            #expect(outcome["status"]?.numberValue == 408, "\(outcome)")
+            #expect(outcome["closed"] == .bool(true), "\(outcome)")
+            #expect((outcome["sent"]?.numberValue ?? 1000) < 1000, "the body never completed: \(outcome)")
         }
     }
 

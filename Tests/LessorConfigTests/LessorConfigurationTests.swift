@@ -80,6 +80,7 @@ struct LessorConfigurationTests {
         #expect(defaults.logLevel == "info")
         #expect(defaults.server.maxBodyBytes == 64 * 1024)
         #expect(defaults.server.idleTimeout == .seconds(60))
+        #expect(defaults.server.readTimeout == .seconds(30))
         #expect(defaults.server.maxHeaderBytes == 32 * 1024)
         #expect(defaults.server.maxConnections == 1024)
         let configured = try parse(
@@ -87,6 +88,7 @@ struct LessorConfigurationTests {
             server:
               max_body_bytes: 8192
               idle_timeout: 2m
+              read_timeout: 10s
               max_header_bytes: 65536
               max_connections: 50
             log: {format: text, level: debug}
@@ -96,6 +98,7 @@ struct LessorConfigurationTests {
         #expect(configured.logLevel == "debug")
         #expect(configured.server.maxBodyBytes == 8192)
         #expect(configured.server.idleTimeout == .seconds(120))
+        #expect(configured.server.readTimeout == .seconds(10))
         #expect(configured.server.maxHeaderBytes == 65536)
         #expect(configured.server.maxConnections == 50)
     }
@@ -137,7 +140,8 @@ struct LessorConfigurationTests {
             ("server: {max_body_bytes: 10}\nissuers: []", "server.max_body_bytes"),
             ("server: {idle_timeout: 0s}\nissuers: []", "server.idle_timeout"),
             ("server: {max_connections: 0}\nissuers: []", "server.max_connections"),
-            ("server: {read_timeout: 5s}\nissuers: []", "unknown key 'read_timeout'"),
+            ("server: {read_timeout: 0s}\nissuers: []", "server.read_timeout"),
+            ("server: {write_timeout: 5s}\nissuers: []", "unknown key 'write_timeout'"),
             (
                 "server: {max_header_bytes: 8192}\nissuers: [{issuer: 'https://a', audiences: [a]}]",
                 "max_header_bytes must exceed max_token_bytes"
