@@ -1,8 +1,10 @@
 import Foundation
 public import LessorCore
+import Logging
 
 extension Broker {
-    /// Records a refusal, then throws `error`. When the refusal cannot be recorded the caller gets
+    /// Records a refusal, logs it at debug level with the request id and the tenant (or global
+    /// scope), then throws `error`. When the refusal cannot be recorded the caller gets
     /// `auditUnavailable` instead: nothing happens without a record, refusals included.
     func refuse(
         _ error: LessorError, caller: Caller, scope: AuditScope, binding: String? = nil, path: String? = nil,
@@ -15,6 +17,13 @@ extension Broker {
             policyDigest: decision?.bundleDigest ?? policies.status.digest,
             policyCommit: decision?.bundleCommit ?? policies.status.commit, details: details)
         _ = try await audit.append(entry)
+        var metadata: Logger.Metadata = ["request_id": "\(caller.requestID)", "code": "\(error.code)"]
+        switch scope {
+        case .tenant(let id): metadata["tenant_id"] = "\(id)"
+        case .global(let name): metadata["global_scope"] = "\(name)"
+        }
+        if let path { metadata["path"] = "\(path.prefix(256))" }
+        logger.debug("refusal recorded", metadata: metadata)
         throw error
     }
 

@@ -77,7 +77,8 @@ extension Broker {
         logger.notice(
             "tenant offboarded",
             metadata: [
-                "tenant_id": "\(tenantID)", "leases_revoked": "\(revoked)", "leases_pending": "\(failed.count)",
+                "request_id": "\(caller.requestID)", "tenant_id": "\(tenantID)", "leases_revoked": "\(revoked)",
+                "leases_pending": "\(failed.count)",
                 "engine_failures": "\(engineOutcome.failures.count)",
             ])
         return OffboardingReport(
@@ -107,7 +108,8 @@ extension Broker {
                 logger.error(
                     "an engine's offboarding step failed; what it should have cut off may work upstream until it expires",
                     metadata: [
-                        "tenant_id": "\(tenantID)", "engine": "\(engine.name)", "code": "\(error.code)",
+                        "request_id": "\(caller.requestID)", "tenant_id": "\(tenantID)", "engine": "\(engine.name)",
+                        "code": "\(error.code)",
                         "message": "\(error.message)",
                     ])
                 var entry = try tenantEvent(

@@ -25,7 +25,8 @@ extension Broker {
                 logger.error(
                     "lease is IRREVOCABLE: its engine refused every revocation attempt; revoke it upstream by hand",
                     metadata: [
-                        "tenant_id": "\(lease.tenantID)", "engine": "\(lease.engine)", "attempts": "\(attempts)",
+                        "request_id": "\(requestID)", "tenant_id": "\(lease.tenantID)", "engine": "\(lease.engine)",
+                        "attempts": "\(attempts)",
                         "code": "\(error.code)",
                     ])
             }

@@ -14,11 +14,31 @@ public struct LessorConfiguration: Sendable {
         public var tlsClientCA: String?
         /// `server.tls.disabled_for_loopback: true`: plain HTTP, allowed only on a loopback address.
         public var plainHTTPOnLoopback = false
+        /// A larger request body is refused with 413.
+        public var maxBodyBytes = 64 * 1024
+        /// The limit of one header field and of all header fields together.
+        public var maxHeaderBytes = 32 * 1024
+        /// A connection is closed this long after its last complete request part unless a request
+        /// is being answered: idle keep-alive, a head sent a byte at a time, a stalled body.
+        public var idleTimeout: Duration = .seconds(60)
+        /// A request body must have arrived this long after its head, else 408 and a close.
+        public var readTimeout: Duration = .seconds(30)
+        /// Connections beyond this are left waiting in the listen backlog until one closes.
+        public var maxConnections = 1024
         public init() {}
+    }
+
+    /// How `lessor server` writes its log lines to standard error.
+    public enum LogFormat: String, Sendable, Hashable, CaseIterable {
+        /// One JSON object per line (`JSONLogHandler`).
+        case json
+        /// swift-log's plain text lines.
+        case text
     }
 
     public var server = Server()
     public var logLevel = "info"
+    public var logFormat = LogFormat.json
     public var maxTokenBytes = TokenVerifier.defaultMaxTokenBytes
     public var issuers: [IssuerConfiguration] = []
     /// The policy bundle directory; without it the broker verifies tokens but binds no tenant.
@@ -44,16 +64,34 @@ public struct LessorConfiguration: Sendable {
     {
         let root = try ConfigNode.load(yaml: yaml, file: file)
         let members = try root.mapping(allowed: [
-            "server", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir", "broker_key_file",
-            "store", "audit",
+            "server", "log", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir",
+            "broker_key_file", "store", "audit",
             "token_engine", "engines", "leases",
         ])
         var configuration = LessorConfiguration()
         let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
         if let server = members["server"] {
-            let fields = try server.mapping(allowed: ["address", "port", "tls"])
+            let fields = try server.mapping(allowed: [
+                "address", "port", "tls", "max_body_bytes", "max_header_bytes", "idle_timeout", "read_timeout",
+                "max_connections",
+            ])
             if let address = fields["address"] { configuration.server.host = try address.string() }
             if let port = fields["port"] { configuration.server.port = try port.int(in: 0...65535) }
+            if let body = fields["max_body_bytes"] {
+                configuration.server.maxBodyBytes = try body.int(in: 1024...(1 << 20))
+            }
+            if let header = fields["max_header_bytes"] {
+                configuration.server.maxHeaderBytes = try header.int(in: 1024...(1 << 20))
+            }
+            if let idle = fields["idle_timeout"] {
+                configuration.server.idleTimeout = try idle.duration(in: .seconds(1)...(.seconds(3600)))
+            }
+            if let read = fields["read_timeout"] {
+                configuration.server.readTimeout = try read.duration(in: .seconds(1)...(.seconds(3600)))
+            }
+            if let connections = fields["max_connections"] {
+                configuration.server.maxConnections = try connections.int(in: 1...1_000_000)
+            }
             if let tls = fields["tls"] {
                 let files = try tls.mapping(allowed: [
                     "certificate_chain", "private_key", "client_ca", "disabled_for_loopback",
@@ -79,12 +117,7 @@ public struct LessorConfiguration: Sendable {
                 }
             }
         }
-        if let level = members["log_level"] {
-            let value = try level.string()
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(value) else { throw level.error("must be one of \(levels.joined(separator: ", "))") }
-            configuration.logLevel = value
-        }
+        try parseLog(members, into: &configuration)
         if let policies = members["policies"] { configuration.policiesDirectory = resolve(try policies.string()) }
         if let region = members["region"] { configuration.region = try region.string() }
         configuration.broker = try parseBroker(members, resolve: resolve)
@@ -101,7 +134,33 @@ public struct LessorConfiguration: Sendable {
             configuration.issuers.append(issuer)
         }
         guard !configuration.issuers.isEmpty else { throw issuers.error("list at least one trusted issuer") }
+        if configuration.server.maxHeaderBytes < configuration.maxTokenBytes + 1024 {
+            throw (members["server"] ?? root).error(
+                "max_header_bytes must exceed max_token_bytes by at least 1024, so a bearer token fits its header")
+        }
         return configuration
+    }
+
+    /// `log: {format, level}`; `log_level` is the older spelling of `log.level`.
+    private static func parseLog(_ members: [String: ConfigNode], into configuration: inout LessorConfiguration)
+        throws(LessorError)
+    {
+        let section = try members["log"]?.mapping(allowed: ["format", "level"]) ?? [:]
+        if let format = section["format"] {
+            guard let parsed = LogFormat(rawValue: try format.string()) else {
+                throw format.error("must be json or text")
+            }
+            configuration.logFormat = parsed
+        }
+        if let older = members["log_level"], section["level"] != nil {
+            throw older.error("log_level and log.level both set the level; keep log.level")
+        }
+        if let level = section["level"] ?? members["log_level"] {
+            let value = try level.string()
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(value) else { throw level.error("must be one of \(levels.joined(separator: ", "))") }
+            configuration.logLevel = value
+        }
     }
 
     private static func parseBroker(_ members: [String: ConfigNode], resolve: (String) -> String) throws(LessorError)

@@ -35,6 +35,7 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case engineFailure = "engine_failure"
             case policyDocumentInvalid = "policy_document_invalid"
             case quotaExceeded = "quota_exceeded"
+            case requestTooLarge = "request_too_large"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -90,6 +91,8 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The tenant is over a quota of its class (request rate or live leases): retry later,
         /// after `retryAfter` when the error carries it.
         public static let quotaExceeded = Code(.quotaExceeded)
+        /// The request body is larger than the server accepts (`server.max_body_bytes`).
+        public static let requestTooLarge = Code(.requestTooLarge)
     }
 
     public let code: Code

@@ -22,6 +22,7 @@ public struct APIError: HTTPResponseError {
         case .permissionDenied, .tenantInactive: .forbidden
         case .leaseNotFound: .notFound
         case .quotaExceeded: .tooManyRequests
+        case .requestTooLarge: .contentTooLarge
         case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid: .internalServerError
         default: .unauthorized
         }

@@ -21,11 +21,50 @@ public enum BrokerServer {
         }
     }
 
+    /// Request and connection limits: body size and read time are `RequestBodyLimit`'s, the rest
+    /// Hummingbird's HTTP/1 channel's and its listener's.
+    public struct Limits: Sendable, Hashable {
+        /// A larger request body is refused with 413 before its route runs.
+        public var maxBodyBytes: Int
+        /// The limit of one header field and of all header fields of a request together; a larger
+        /// head is answered 400 and its connection closed.
+        public var maxHeaderBytes: Int
+        /// Closes a connection this long after its last complete request part (head, body chunk or
+        /// end) unless a request is being answered, so a head sent a byte at a time, a stalled body
+        /// and an idle keep-alive connection are all dropped.
+        public var idleTimeout: Duration
+        /// A request body still arriving this long after its head is answered 408 and its
+        /// connection closed, however steadily its bytes trickle in.
+        public var readTimeout: Duration
+        /// Connections beyond this are not accepted; they wait in the listen backlog until one closes.
+        public var maxConnections: Int
+
+        public init(
+            maxBodyBytes: Int = 64 * 1024, maxHeaderBytes: Int = 32 * 1024, idleTimeout: Duration = .seconds(60),
+            readTimeout: Duration = .seconds(30), maxConnections: Int = 1024
+        ) {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxHeaderBytes = maxHeaderBytes
+            self.idleTimeout = idleTimeout
+            self.readTimeout = readTimeout
+            self.maxConnections = maxConnections
+        }
+
+        var channel: HTTP1Channel.Configuration {
+            let parts = idleTimeout.components
+            return HTTP1Channel.Configuration(
+                idleTimeout: .nanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes))
+        }
+    }
+
     public static func router(
         verifier: TokenVerifier, policies: PolicyBundleStore? = nil,
-        developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil
+        developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil,
+        limits: Limits = Limits()
     ) -> Router<LessorRequestContext> {
         let router = Router(context: LessorRequestContext.self)
+        router.add(middleware: RequestBodyLimit(maxBytes: limits.maxBodyBytes, readTimeout: limits.readTimeout))
         HealthController(verifier: verifier, policies: policies, checks: routes?.checks ?? []).addRoutes(to: router)
         IdentityController(verifier: verifier, policies: policies).addRoutes(to: router)
         developmentIssuer?.addRoutes(to: router)
@@ -45,20 +84,24 @@ public enum BrokerServer {
 
     public static func application(
         verifier: TokenVerifier, policies: PolicyBundleStore?, host: String, port: Int, tls: ServingCertificate?,
-        logger: Logger, developmentIssuer: DevelopmentIssuerController? = nil, broker routes: BrokerRoutes? = nil,
+        limits: Limits = Limits(), logger: Logger, developmentIssuer: DevelopmentIssuerController? = nil,
+        broker routes: BrokerRoutes? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let server: HTTPServerBuilder
         if let tls {
-            server = try .tls(.http1(), tlsConfiguration: tlsConfiguration(tls))
+            server = try .tls(.http1(configuration: limits.channel), tlsConfiguration: tlsConfiguration(tls))
         } else {
-            server = .http1()
+            server = .http1(configuration: limits.channel)
         }
         return Application(
             router: router(
-                verifier: verifier, policies: policies, developmentIssuer: developmentIssuer, broker: routes),
+                verifier: verifier, policies: policies, developmentIssuer: developmentIssuer, broker: routes,
+                limits: limits),
             server: server,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "lessor"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "lessor",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }

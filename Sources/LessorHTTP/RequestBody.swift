@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
 import LessorCore
+import NIOCore
 
 /// Request bodies, size-limited before parsing. An empty body is an empty JSON object.
+/// `RequestBodyLimit` has already read each body within the configured limit (an oversized one
+/// throws `RequestBodyLimit.Exceeded` here); `maxBytes` is the ceiling every route keeps on its own.
 enum RequestBody {
-    static let maxBytes = 64 * 1024
+    static let maxBytes = 1 << 20
 
     static func json<Body: Decodable>(_ type: Body.Type, from request: Request) async throws(LessorError) -> Body {
         let bytes = try await collect(request)
@@ -44,8 +47,12 @@ enum RequestBody {
         do {
             let buffer = try await request.body.collect(upTo: maxBytes)
             return Array(buffer.readableBytesView)
+        } catch let exceeded as RequestBodyLimit.Exceeded {
+            throw LessorError(.requestTooLarge, "the request body is larger than \(exceeded.maxBytes) bytes")
+        } catch is NIOTooManyBytesError {
+            throw LessorError(.requestTooLarge, "the request body is larger than \(maxBytes) bytes")
         } catch {
-            throw LessorError(.requestInvalid, "the request body is larger than \(maxBytes) bytes or unreadable")
+            throw LessorError(.requestInvalid, "the request body is unreadable")
         }
     }
 

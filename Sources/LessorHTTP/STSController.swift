@@ -56,7 +56,9 @@ public struct STSController: Sendable {
             body = try await RequestBody.collect(request)
             fields = try RequestBody.form(bytes: body)
         } catch {
-            try await unauthenticated(error, path: path, context: context) { .validation($0.message) }
+            try await unauthenticated(error, path: path, context: context) {
+                $0.code == .requestTooLarge ? .assumeRole($0) : .validation($0.message)
+            }
         }
         guard fields["Version"] == Self.version else {
             try await unauthenticated(

@@ -42,6 +42,8 @@ struct STSError: Error {
             return STSError(status: .badRequest, code: "MalformedPolicyDocument", message: error.message)
         case .requestInvalid, .leaseNotRenewable:
             return validation(error.message)
+        case .requestTooLarge:
+            return STSError(status: .contentTooLarge, code: "RequestEntityTooLarge", message: error.message)
         case .permissionDenied where stage == .parties:
             return STSError(status: .forbidden, code: "IDPRejectedClaim", message: error.message)
         case .permissionDenied, .tenantInactive:

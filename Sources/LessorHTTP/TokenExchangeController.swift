@@ -55,6 +55,10 @@ public struct TokenExchangeController: Sendable {
                 self.code = "temporarily_unavailable"
                 description = error.message
                 retryAfterSeconds = error.retryAfterSeconds
+            case .requestTooLarge:
+                self.status = .contentTooLarge
+                self.code = "invalid_request"
+                description = error.message
             case .auditUnavailable, .storeUnavailable, .issuerUnavailable, .upstreamFailure:
                 self.status = .serviceUnavailable
                 self.code = "temporarily_unavailable"

@@ -14,6 +14,14 @@ import UnixSignals
 /// The composition root: turns a configuration into running services and runs them until SIGTERM
 /// or SIGINT, then shuts them down in reverse order.
 enum BrokerRuntime {
+    /// Sends every logger of this process to `format`; call once, before the first logger is made.
+    static func bootstrapLogging(_ format: LessorConfiguration.LogFormat) {
+        switch format {
+        case .json: LoggingSystem.bootstrap { label in JSONLogHandler.standardError(label: label) }
+        case .text: LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        }
+    }
+
     static func makeLogger(level: String) -> Logger {
         var logger = Logger(label: "lessor")
         logger.logLevel = Logger.Level(rawValue: level) ?? .info
@@ -69,6 +77,10 @@ enum BrokerRuntime {
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
             tls: tls,
+            limits: BrokerServer.Limits(
+                maxBodyBytes: configuration.server.maxBodyBytes, maxHeaderBytes: configuration.server.maxHeaderBytes,
+                idleTimeout: configuration.server.idleTimeout, readTimeout: configuration.server.readTimeout,
+                maxConnections: configuration.server.maxConnections),
             logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map { routes(for: $0, tls: tls) },
             onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)

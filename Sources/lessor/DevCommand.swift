@@ -57,6 +57,7 @@ struct DevCommand: AsyncParsableCommand {
             examples: policies, into: "\(dataDirectory)/policies", issuer: issuerURL)
         configuration.broker.dataDirectory = dataDirectory
         configuration.broker.pendingGrace = .seconds(pendingGraceSeconds)
+        BrokerRuntime.bootstrapLogging(.text)
         let logger = BrokerRuntime.makeLogger(level: "info")
         let verifier = try BrokerRuntime.makeVerifier(configuration, logger: logger)
         let tls = try BrokerRuntime.servingCertificate(configuration)

@@ -33,6 +33,7 @@ struct ServerCommand: AsyncParsableCommand {
         } catch let error as LessorError {
             throw error.exit
         }
+        BrokerRuntime.bootstrapLogging(configuration.logFormat)
         let logger = BrokerRuntime.makeLogger(level: configuration.logLevel)
         let verifier: TokenVerifier
         do {

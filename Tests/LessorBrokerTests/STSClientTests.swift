@@ -329,7 +329,9 @@ struct STSEnvironment {
           {"Effect": "Allow", "Action": ["dynamodb:ListTables", "sqs:ListQueues"], "Resource": "*"}]}
         """
 
-    static func run(_ body: (STSEnvironment) async throws -> Void) async throws {
+    /// moto with the broker's IAM user, and a `lessor server` whose `aws` engine uses it, logging
+    /// at `logLevel`.
+    static func run(logLevel: String = "warning", _ body: (STSEnvironment) async throws -> Void) async throws {
         try await MotoServer.run { moto in
             let keys = try await moto.prepareBrokerUser()
             _ = try await moto.boto3(
@@ -351,7 +353,8 @@ struct STSEnvironment {
             let server = try ServerProcess(
                 name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
                 policies: try AWSBrokerEndToEndTests.writePolicies(into: root),
-                extra: AWSBrokerEndToEndTests.engineSection(moto: moto, credentialsFile: credentialsFile))
+                extra: AWSBrokerEndToEndTests.engineSection(moto: moto, credentialsFile: credentialsFile),
+                logLevel: logLevel)
             try await withCleanup {
                 try await server.start()
                 try await body(STSEnvironment(moto: moto, keys: keys, issuer: issuer, server: server, root: root))

@@ -29,11 +29,12 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Writes the configuration into `root`; nothing runs until `start()`. `store` is the YAML
     /// value of `store:` (nil for the default SQLite file in the data directory); `extra` is
-    /// appended as further top-level settings. `tls` is the YAML flow mapping of `server.tls`,
-    /// with `caBundle` the CA that signed its certificate.
+    /// appended as further top-level settings and `serverSettings` (such as `idle_timeout: 2s`)
+    /// under `server:`. `tls` is the YAML flow mapping of `server.tls`, with `caBundle` the CA that
+    /// signed its certificate. The server logs JSON lines at `logLevel` into `logFile`.
     init(
         name: String, root: String, jwksFile: String, policies: String, store: String? = nil, extra: String = "",
-        tls: (settings: String, caBundle: String)? = nil
+        tls: (settings: String, caBundle: String)? = nil, logLevel: String = "warning", serverSettings: [String] = []
     ) throws {
         self.name = name
         caBundle = tls?.caBundle
@@ -48,7 +49,8 @@ final class ServerProcess: @unchecked Sendable {
               address: 127.0.0.1
               port: \(port)
               tls: \(tls?.settings ?? "{disabled_for_loopback: true}")
-            log_level: warning
+            \(serverSettings.map { "  \($0)\n" }.joined())log:
+              level: \(logLevel)
             issuers:
               - issuer: \(StaticIssuer.url)
                 jwks_file: \(jwksFile)

@@ -72,6 +72,37 @@ struct LessorConfigurationTests {
         #expect(configuration.issuers[1].keySource == .staticFile("/etc/lessor/keys/cluster.json"))
     }
 
+    @Test("Log format and server limits: defaults, and every key read")
+    func logFormatAndLimits() throws {
+        let issuer = "issuers: [{issuer: 'https://idp.example', audiences: [lessor]}]"
+        let defaults = try parse(issuer)
+        #expect(defaults.logFormat == .json)
+        #expect(defaults.logLevel == "info")
+        #expect(defaults.server.maxBodyBytes == 64 * 1024)
+        #expect(defaults.server.idleTimeout == .seconds(60))
+        #expect(defaults.server.readTimeout == .seconds(30))
+        #expect(defaults.server.maxHeaderBytes == 32 * 1024)
+        #expect(defaults.server.maxConnections == 1024)
+        let configured = try parse(
+            """
+            server:
+              max_body_bytes: 8192
+              idle_timeout: 2m
+              read_timeout: 10s
+              max_header_bytes: 65536
+              max_connections: 50
+            log: {format: text, level: debug}
+            \(issuer)
+            """)
+        #expect(configured.logFormat == .text)
+        #expect(configured.logLevel == "debug")
+        #expect(configured.server.maxBodyBytes == 8192)
+        #expect(configured.server.idleTimeout == .seconds(120))
+        #expect(configured.server.readTimeout == .seconds(10))
+        #expect(configured.server.maxHeaderBytes == 65536)
+        #expect(configured.server.maxConnections == 50)
+    }
+
     @Test("An unknown key names file, line and the keys that are known")
     func unknownKey() {
         let text = message(
@@ -102,6 +133,19 @@ struct LessorConfigurationTests {
         arguments: [
             ("server: {port: 70000}\nissuers: []", "lessor.yaml:1: server.port: must be between 0 and 65535"),
             ("log_level: loud\nissuers: []", "log_level: must be one of"),
+            ("log: {format: xml}\nissuers: []", "lessor.yaml:1: log.format: must be json or text"),
+            ("log: {level: loud}\nissuers: []", "log.level: must be one of"),
+            ("log: {level: info}\nlog_level: info\nissuers: []", "log_level and log.level both set the level"),
+            ("log: {colour: red}\nissuers: []", "unknown key 'colour'"),
+            ("server: {max_body_bytes: 10}\nissuers: []", "server.max_body_bytes"),
+            ("server: {idle_timeout: 0s}\nissuers: []", "server.idle_timeout"),
+            ("server: {max_connections: 0}\nissuers: []", "server.max_connections"),
+            ("server: {read_timeout: 0s}\nissuers: []", "server.read_timeout"),
+            ("server: {write_timeout: 5s}\nissuers: []", "unknown key 'write_timeout'"),
+            (
+                "server: {max_header_bytes: 8192}\nissuers: [{issuer: 'https://a', audiences: [a]}]",
+                "max_header_bytes must exceed max_token_bytes"
+            ),
             ("server: {}", "issuers: list at least one trusted issuer"),
             ("issuers: []", "issuers: list at least one trusted issuer"),
             ("issuers: [{audiences: [a]}]", "each issuer needs 'issuer'"),
