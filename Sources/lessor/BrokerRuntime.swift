@@ -37,12 +37,18 @@ enum BrokerRuntime {
     }
 
     /// The routes of a broker assembled from `configuration`, with readiness checks for its store
-    /// and audit devices.
-    static func routes(for assembly: BrokerAssembly) -> BrokerRoutes {
+    /// and audit devices, and `GET /metrics` when `metrics` is given (no listener of its own).
+    static func routes(for assembly: BrokerAssembly, metrics: (@Sendable () async -> [UInt8])?) -> BrokerRoutes {
         BrokerRoutes(
             broker: assembly.broker, tokenEngine: assembly.tokenEngine, certificateKey: assembly.certificateKey.keyPair,
             certificateKeyID: assembly.certificateKey.keyID,
-            checks: [ReadinessChecks.store(assembly.broker.store), ReadinessChecks.audit(assembly.audit)])
+            checks: [ReadinessChecks.store(assembly.broker.store), ReadinessChecks.audit(assembly.audit)],
+            metrics: metrics)
+    }
+
+    /// Renders the assembly's `/metrics` page, its scrape-time gauges read first.
+    static func metricsPage(of assembly: BrokerAssembly, verifier: TokenVerifier) -> @Sendable () async -> [UInt8] {
+        { await assembly.metrics.render(store: assembly.broker.store, verifier: verifier, audit: assembly.audit) }
     }
 
     static func run(
@@ -53,10 +59,12 @@ enum BrokerRuntime {
         let tls = configuration.server.tlsCertificateChain.map {
             BrokerServer.TLSFiles(certificateChainPath: $0, privateKeyPath: configuration.server.tlsPrivateKey ?? "")
         }
+        let page = assembly.map { metricsPage(of: $0, verifier: verifier) }
+        let listener = configuration.metrics.listener
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
-            tls: tls,
-            logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map(routes(for:)),
+            tls: tls, logger: logger, developmentIssuer: developmentIssuer,
+            broker: assembly.map { routes(for: $0, metrics: listener == nil ? page : nil) },
             onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)
         // Started in order and stopped in reverse: the audit log outlives the server and the sweeper.
@@ -69,6 +77,12 @@ enum BrokerRuntime {
             services.append(.init(service: PolicyReloader(directory: directory, store: policies, logger: logger)))
         }
         services += [.init(service: refresher), .init(service: app)]
+        if let listener, let page {
+            services.append(
+                .init(
+                    service: BrokerServer.metricsApplication(
+                        host: listener.host, port: listener.port, render: page, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
