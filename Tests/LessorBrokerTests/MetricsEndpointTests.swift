@@ -167,9 +167,17 @@ struct MetricsEndpointTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let broker = try await DevBrokerProcess(dataDirectory: directory)
         try await withCleanup {
-            let (status, _) = try await broker.endpoint.call(
+            // The banner follows the first key fetch, which may have failed under load: wait until ready.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let ready = try? await CurlHTTPClient().send(
+                    CurlRequest(url: broker.address + "/v1/ready", caBundlePath: broker.caBundle))
+                if ready?.status == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let (status, body) = try await broker.endpoint.call(
                 "/v1/creds/token/audiences/app", token: try broker.token(), json: [:])
-            #expect(status == 200)
+            #expect(status == 200, "\(String(describing: body))")
             let page = try await CurlHTTPClient().send(
                 CurlRequest(url: broker.address + "/metrics", method: .get, caBundlePath: broker.caBundle))
             #expect(page.status == 200)
