@@ -177,7 +177,7 @@ self_test() {
         cp "$0" "$copy/scripts/validate-deploy.sh"
         case "$case" in
         container-port) sed -i 's/containerPort: 8200/containerPort: "8200"/' "$copy/deploy/kubernetes/base/deployment.yaml" ;;
-        service-monitor-scheme) sed -i 's/scheme: https/scheme: tcp/' "$copy/deploy/kubernetes/components/servicemonitor/servicemonitor.yaml" ;;
+        service-monitor-scheme) sed -i 's/scheme: http$/scheme: tcp/' "$copy/deploy/kubernetes/components/servicemonitor/servicemonitor.yaml" ;;
         unknown-field) sed -i 's/^  maxUnavailable: 1/  maxUnavailable: 1\n  maxUnavalable: 1/' "$copy/deploy/kubernetes/base/pdb.yaml" ;;
         esac
         if (cd "$copy" && scripts/validate-deploy.sh >"$work/self-test.log" 2>&1); then

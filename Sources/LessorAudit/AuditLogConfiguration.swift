@@ -24,10 +24,13 @@ public struct AuditLogConfiguration: Sendable {
     /// …or once records have waited this long for one.
     public var checkpointInterval: Duration
     public var clock: WallClock
+    /// Called on the writer thread after each durable batch (for metrics); it must return quickly.
+    public var onBatch: (@Sendable (AuditBatch) -> Void)?
 
     public init(
         devices: [Device], signingKey: AuditSigningKey, hasher: AuditFieldHasher, checkpointEveryRecords: Int = 1000,
-        checkpointInterval: Duration = .seconds(60), clock: WallClock = .system
+        checkpointInterval: Duration = .seconds(60), clock: WallClock = .system,
+        onBatch: (@Sendable (AuditBatch) -> Void)? = nil
     ) {
         self.devices = devices
         self.signingKey = signingKey
@@ -35,5 +38,6 @@ public struct AuditLogConfiguration: Sendable {
         self.checkpointEveryRecords = checkpointEveryRecords
         self.checkpointInterval = checkpointInterval
         self.clock = clock
+        self.onBatch = onBatch
     }
 }

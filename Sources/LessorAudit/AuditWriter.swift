@@ -22,6 +22,7 @@ final class AuditWriter: @unchecked Sendable {
     private let interval: TimeInterval
     private let clock: WallClock
     private let logger: Logger
+    private let onBatch: (@Sendable (AuditBatch) -> Void)?
     private var lastCheckpoint: AuditReceipt?
     private var lastCheckpointAt = Date()
     private var batch: [UInt8] = []
@@ -43,6 +44,7 @@ final class AuditWriter: @unchecked Sendable {
         let interval = configuration.checkpointInterval.components
         self.interval = Double(interval.seconds) + Double(interval.attoseconds) / 1e18
         self.clock = configuration.clock
+        self.onBatch = configuration.onBatch
         self.logger = logger
     }
 
@@ -133,8 +135,11 @@ final class AuditWriter: @unchecked Sendable {
             return
         }
         chain.commit()
-        let writeTime = (ContinuousClock.now - writeStarted).components
+        let writeDuration = ContinuousClock.now - writeStarted
+        let writeTime = writeDuration.components
         lastWriteSeconds = Double(writeTime.seconds) + Double(writeTime.attoseconds) / 1e18
+        let entries = requests.count { if case .append = $0 { true } else { false } }
+        onBatch?(AuditBatch(entries: entries, writeDuration: writeDuration))
         for index in slots.indices where slots[index].state == .failed && slots[index].canRetry {
             slots[index].canRetry = false
             slots[index].lastError = (slots[index].lastError ?? "") + "; missed sequence \(firstSequence) onwards"

@@ -14,20 +14,24 @@ extension Broker {
     public func assumeRole(
         _ caller: Caller, roleARN: String, sessionName: String, requestedTTL: Duration?, scopeDown: String?
     ) async throws(TokenExchangeRefusal) -> ExchangeResult {
-        let bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass)
-        do {
-            bound = try await tenantBinding(of: caller, path: Self.assumeRolePath)
-            try await admitRequest(caller, bound: bound, path: Self.assumeRolePath)
-            try await refuseIfDelegationOnly(caller, bound: bound, path: Self.assumeRolePath)
-        } catch {
-            throw TokenExchangeRefusal(.parties, error)
-        }
-        do {
-            return try await assumeRole(
-                caller, bound: bound, roleARN: roleARN, sessionName: sessionName, requestedTTL: requestedTTL,
-                scopeDown: scopeDown)
-        } catch {
-            throw TokenExchangeRefusal(.target, error)
+        try await counted(path: Self.assumeRolePath, error: \TokenExchangeRefusal.error) {
+            (labels) async throws(TokenExchangeRefusal) in
+            let bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass)
+            do throws(LessorError) {
+                bound = try await tenantBinding(of: caller, path: Self.assumeRolePath)
+                labels.bind(bound)
+                try await admitRequest(caller, bound: bound, path: Self.assumeRolePath)
+                try await refuseIfDelegationOnly(caller, bound: bound, path: Self.assumeRolePath)
+            } catch {
+                throw TokenExchangeRefusal(.parties, error)
+            }
+            do throws(LessorError) {
+                return try await assumeRole(
+                    caller, bound: bound, roleARN: roleARN, sessionName: sessionName, requestedTTL: requestedTTL,
+                    scopeDown: scopeDown)
+            } catch {
+                throw TokenExchangeRefusal(.target, error)
+            }
         }
     }
 

@@ -76,6 +76,7 @@ extension Broker {
     public func refuseUnauthenticated(_ error: LessorError, requestID: String, path: String?) async throws(LessorError)
         -> Never
     {
+        metrics.recordUnauthenticated(code: error.code.rawValue)
         _ = try await audit.append(
             AuditEntry(
                 event: .deny, scope: .global("unauthenticated"), requestID: requestID,

@@ -8,10 +8,13 @@ extension Broker {
     public func exchange(_ caller: Caller, path text: String, requestedTTL: Duration?) async throws(LessorError)
         -> ExchangeResult
     {
-        let bound = try await tenantBinding(of: caller, path: text)
-        try await admitRequest(caller, bound: bound, path: text)
-        try await refuseIfDelegationOnly(caller, bound: bound, path: text)
-        return try await exchange(caller, bound: bound, actor: nil, path: text, requestedTTL: requestedTTL)
+        try await counted(path: text, error: \LessorError.self) { (labels) async throws(LessorError) in
+            let bound = try await tenantBinding(of: caller, path: text)
+            labels.bind(bound)
+            try await admitRequest(caller, bound: bound, path: text)
+            try await refuseIfDelegationOnly(caller, bound: bound, path: text)
+            return try await exchange(caller, bound: bound, actor: nil, path: text, requestedTTL: requestedTTL)
+        }
     }
 
     /// A delegation-only binding's subject asks for itself only through RFC 8693, with an actor.

@@ -31,23 +31,28 @@ extension Broker {
         subject: Caller, actor: VerifiedIdentity?, audience: String, requestedTTL: Duration? = nil
     ) async throws(TokenExchangeRefusal) -> ExchangeResult {
         let path = "token/audiences/\(audience)"
-        let bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass)
-        do {
-            bound = try await tenantBinding(of: subject, path: String(path.prefix(256)))
-            try await admitRequest(subject, bound: bound, path: path)
-            try await admit(actor, for: subject, binding: bound.binding, tenant: bound.tenant.id, path: path)
-        } catch {
-            throw TokenExchangeRefusal(.parties, error)
-        }
-        do {
-            guard !audience.contains("/") else {
-                try await refuse(
-                    LessorError(.requestInvalid, "audience must be one path segment, without '/'"), caller: subject,
-                    scope: .tenant(bound.tenant.id), binding: bound.binding.name, path: String(path.prefix(256)))
+        return try await counted(path: path, error: \TokenExchangeRefusal.error) {
+            (labels) async throws(TokenExchangeRefusal) in
+            let bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass)
+            do throws(LessorError) {
+                bound = try await tenantBinding(of: subject, path: String(path.prefix(256)))
+                labels.bind(bound)
+                try await admitRequest(subject, bound: bound, path: path)
+                try await admit(actor, for: subject, binding: bound.binding, tenant: bound.tenant.id, path: path)
+            } catch {
+                throw TokenExchangeRefusal(.parties, error)
             }
-            return try await exchange(subject, bound: bound, actor: actor, path: path, requestedTTL: requestedTTL)
-        } catch {
-            throw TokenExchangeRefusal(.target, error)
+            do throws(LessorError) {
+                guard !audience.contains("/") else {
+                    try await refuse(
+                        LessorError(.requestInvalid, "audience must be one path segment, without '/'"),
+                        caller: subject, scope: .tenant(bound.tenant.id), binding: bound.binding.name,
+                        path: String(path.prefix(256)))
+                }
+                return try await exchange(subject, bound: bound, actor: actor, path: path, requestedTTL: requestedTTL)
+            } catch {
+                throw TokenExchangeRefusal(.target, error)
+            }
         }
     }
 

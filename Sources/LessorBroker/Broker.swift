@@ -36,13 +36,16 @@ public struct Broker: Sendable {
     public let settings: Settings
     /// This replica's per-tenant request buckets and grants under way.
     public let quotas: TenantQuotas
+    /// Exchange counters and latencies; they go nowhere unless the server passes its own.
+    public let metrics: BrokerMetrics
     let engines: [String: any CredentialEngine]
     let clock: WallClock
     let logger: Logger
 
     public init(
         store: any LeaseStore, audit: any AuditSink, policies: PolicyBundleStore, engines: [any CredentialEngine],
-        keyring: TenantKeyring, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger
+        keyring: TenantKeyring, settings: Settings = Settings(), clock: WallClock = .system, logger: Logger,
+        metrics: BrokerMetrics = .disabled
     ) {
         self.store = store
         self.audit = audit
@@ -53,6 +56,7 @@ public struct Broker: Sendable {
         self.quotas = TenantQuotas()
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
     }
 
     func engine(named name: String) throws(LessorError) -> any CredentialEngine {

@@ -46,6 +46,7 @@ public struct LessorConfiguration: Sendable {
     /// This broker's region; tenants whose residency excludes it are denied.
     public var region: String?
     public var broker = BrokerSettings()
+    public var metrics = MetricsSettings()
 
     public init() {}
 
@@ -66,7 +67,7 @@ public struct LessorConfiguration: Sendable {
         let members = try root.mapping(allowed: [
             "server", "log", "log_level", "max_token_bytes", "issuers", "policies", "region", "data_dir",
             "broker_key_file", "store", "audit",
-            "token_engine", "engines", "leases",
+            "token_engine", "engines", "leases", "metrics",
         ])
         var configuration = LessorConfiguration()
         let resolve = { (path: String) in path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)" }
@@ -121,6 +122,9 @@ public struct LessorConfiguration: Sendable {
         if let policies = members["policies"] { configuration.policiesDirectory = resolve(try policies.string()) }
         if let region = members["region"] { configuration.region = try region.string() }
         configuration.broker = try parseBroker(members, resolve: resolve)
+        if let metrics = members["metrics"] {
+            configuration.metrics = try MetricsSettings.parse(metrics, defaultHost: configuration.server.host)
+        }
         if let limit = members["max_token_bytes"] {
             configuration.maxTokenBytes = try limit.int(in: 1024...(1 << 20))
         }

@@ -22,15 +22,18 @@ public struct BrokerRoutes: Sendable {
     public let certificateKey: Ed25519KeyPair
     public let certificateKeyID: String
     public let checks: [Check]
+    /// Renders `GET /metrics`; nil serves no metrics route.
+    public let metrics: (@Sendable () async -> [UInt8])?
 
     public init(
         broker: Broker, tokenEngine: TokenEngine, certificateKey: Ed25519KeyPair, certificateKeyID: String,
-        checks: [Check]
+        checks: [Check], metrics: (@Sendable () async -> [UInt8])? = nil
     ) {
         self.broker = broker
         self.tokenEngine = tokenEngine
         self.certificateKey = certificateKey
         self.certificateKeyID = certificateKeyID
         self.checks = checks
+        self.metrics = metrics
     }
 }

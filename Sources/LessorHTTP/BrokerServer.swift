@@ -78,6 +78,7 @@ public enum BrokerServer {
                 verifier: verifier, broker: routes.broker, certificateKey: routes.certificateKey,
                 certificateKeyID: routes.certificateKeyID
             ).addRoutes(to: router)
+            if let metrics = routes.metrics { MetricsController(render: metrics).addRoutes(to: router) }
         }
         return router
     }
@@ -103,6 +104,19 @@ public enum BrokerServer {
                 address: .hostname(host, port: port), serverName: "lessor",
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// `GET /metrics` alone, over plain HTTP, on a listener of its own (`metrics.port`), so
+    /// scrapers need no route to the broker's API and workloads none to the metrics.
+    public static func metricsApplication(
+        host: String, port: Int, render: @escaping @Sendable () async -> [UInt8], logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router(context: LessorRequestContext.self)
+        MetricsController(render: render).addRoutes(to: router)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "lessor"),
             logger: logger)
     }
 

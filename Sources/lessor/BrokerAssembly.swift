@@ -20,6 +20,8 @@ struct BrokerAssembly: Sendable {
     /// The `aws` engine (`engines.aws`), nil when not configured.
     let awsEngine: AWSEngine?
     let certificateKey: AuditSigningKey
+    /// This assembly's Prometheus registry and the broker's metrics made through it.
+    let metrics: ServerMetrics
     /// Runs before, and stops after, every service in `services`.
     let postgres: PostgresLeaseStore?
     let services: [any Service]
@@ -42,6 +44,7 @@ struct BrokerAssembly: Sendable {
                 metadata: ["public_key": "\(AuditKeyDirectory.publicKey(keyDirectory))"])
         }
         let signingKey = try AuditSigningKey(keyFile: AuditKeyDirectory.signingKey(keyDirectory))
+        let metrics = ServerMetrics(tenantLabelLimit: configuration.metrics.tenantLabelLimit)
         let audit = try AuditLog.open(
             AuditLogConfiguration(
                 devices: settings.resolvedAuditDevices.map {
@@ -53,7 +56,7 @@ struct BrokerAssembly: Sendable {
                 }, signingKey: signingKey,
                 hasher: try AuditFieldHasher(keyFile: AuditKeyDirectory.hashKey(keyDirectory)),
                 checkpointEveryRecords: settings.checkpointEveryRecords,
-                checkpointInterval: settings.checkpointInterval),
+                checkpointInterval: settings.checkpointInterval, onBatch: { metrics.record($0) }),
             logger: logger)
 
         let store: any LeaseStore
@@ -86,7 +89,7 @@ struct BrokerAssembly: Sendable {
             settings: Broker.Settings(
                 region: configuration.region, pendingGrace: settings.pendingGrace,
                 maxRevokeAttempts: settings.maxRevokeAttempts),
-            logger: logger)
+            logger: logger, metrics: metrics.broker)
         let services: [any Service] = [
             ExpirySweeper(broker: broker, interval: settings.sweepInterval),
             TokenKeyRotation(engine: tokenEngine, every: settings.tokenKeyRotation, logger: logger),
@@ -97,7 +100,7 @@ struct BrokerAssembly: Sendable {
         ]
         return BrokerAssembly(
             broker: broker, audit: audit, tokenEngine: tokenEngine, awsEngine: awsEngine, certificateKey: signingKey,
-            postgres: postgres, services: services)
+            metrics: metrics, postgres: postgres, services: services)
     }
 
     /// The `aws` engine, its upstream credentials' source checked now (no network call), so a

@@ -45,13 +45,21 @@ enum BrokerRuntime {
     }
 
     /// The routes of a broker assembled from `configuration`, with readiness checks for its store
-    /// and audit devices.
-    static func routes(for assembly: BrokerAssembly, tls: ServingCertificate?) -> BrokerRoutes {
+    /// and audit devices (and the serving certificate's), and `GET /metrics` when `metrics` is given
+    /// (no listener of its own).
+    static func routes(
+        for assembly: BrokerAssembly, tls: ServingCertificate?, metrics: (@Sendable () async -> [UInt8])?
+    ) -> BrokerRoutes {
         var checks = [ReadinessChecks.store(assembly.broker.store), ReadinessChecks.audit(assembly.audit)]
         if let tls { checks.append(ReadinessChecks.tls(tls)) }
         return BrokerRoutes(
             broker: assembly.broker, tokenEngine: assembly.tokenEngine, certificateKey: assembly.certificateKey.keyPair,
-            certificateKeyID: assembly.certificateKey.keyID, checks: checks)
+            certificateKeyID: assembly.certificateKey.keyID, checks: checks, metrics: metrics)
+    }
+
+    /// Renders the assembly's `/metrics` page, its scrape-time gauges read first.
+    static func metricsPage(of assembly: BrokerAssembly, verifier: TokenVerifier) -> @Sendable () async -> [UInt8] {
+        { await assembly.metrics.render(store: assembly.broker.store, verifier: verifier, audit: assembly.audit) }
     }
 
     /// The configured certificate and key, loaded and checked before anything else opens; nil when
@@ -74,6 +82,8 @@ enum BrokerRuntime {
         developmentIssuer: DevelopmentIssuerController? = nil, assembly: BrokerAssembly? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        let page = assembly.map { metricsPage(of: $0, verifier: verifier) }
+        let listener = configuration.metrics.listener
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
             tls: tls,
@@ -81,7 +91,8 @@ enum BrokerRuntime {
                 maxBodyBytes: configuration.server.maxBodyBytes, maxHeaderBytes: configuration.server.maxHeaderBytes,
                 idleTimeout: configuration.server.idleTimeout, readTimeout: configuration.server.readTimeout,
                 maxConnections: configuration.server.maxConnections),
-            logger: logger, developmentIssuer: developmentIssuer, broker: assembly.map { routes(for: $0, tls: tls) },
+            logger: logger, developmentIssuer: developmentIssuer,
+            broker: assembly.map { routes(for: $0, tls: tls, metrics: listener == nil ? page : nil) },
             onServerRunning: onServerRunning)
         let refresher = KeySetRefresher(caches: verifier.keySets)
         // Started in order and stopped in reverse: the audit log outlives the server and the sweeper.
@@ -97,6 +108,12 @@ enum BrokerRuntime {
             services.append(.init(service: CertificateReloader(certificate: tls, logger: logger)))
         }
         services += [.init(service: refresher), .init(service: app)]
+        if let listener, let page {
+            services.append(
+                .init(
+                    service: BrokerServer.metricsApplication(
+                        host: listener.host, port: listener.port, render: page, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

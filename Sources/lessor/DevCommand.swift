@@ -95,6 +95,7 @@ struct DevCommand: AsyncParsableCommand {
 
             Lessor development broker — NOT FOR PRODUCTION
               listening:        \(address)
+              metrics:          \(address)/metrics   (Prometheus, unauthenticated)
               dev issuer:       \(issuerURL)   (audience "lessor", RS256)
               data:             \(dataDirectory)   (SQLite store, audit log, keys)
               policies:         \(configuration.policiesDirectory ?? "")   (the examples + dev bindings)

@@ -47,6 +47,7 @@ struct ServerCommand: AsyncParsableCommand {
                 "address": "\(configuration.server.host):\(configuration.server.port)",
                 "tls": "\(configuration.server.tlsCertificateChain != nil)",
                 "client_ca": "\(configuration.server.tlsClientCA != nil)",
+                "metrics": "\(metricsURL(configuration))",
             ])
         guard let policies = try BrokerRuntime.loadPolicies(configuration) else {
             throw ValidationError("policies: the broker needs a policy directory to bind tenants")
@@ -63,5 +64,11 @@ struct ServerCommand: AsyncParsableCommand {
         }
         try await BrokerRuntime.run(
             configuration, verifier: verifier, policies: policies, tls: tls, logger: logger, assembly: assembly)
+    }
+
+    /// Where `GET /metrics` is served: its own listener, or the broker's.
+    private func metricsURL(_ configuration: LessorConfiguration) -> String {
+        guard let listener = configuration.metrics.listener else { return "/metrics on the broker's listener" }
+        return "http://\(listener.host):\(listener.port)/metrics"
     }
 }

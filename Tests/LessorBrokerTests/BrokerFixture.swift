@@ -27,7 +27,10 @@ final class BrokerFixture: Sendable {
     let policies: PolicyBundleStore
     let broker: Broker
 
-    init(extraEngines: [any CredentialEngine] = [], settings: Broker.Settings = .init()) throws {
+    init(
+        extraEngines: [any CredentialEngine] = [], settings: Broker.Settings = .init(),
+        metrics: BrokerMetrics = .disabled
+    ) throws {
         directory = NSTemporaryDirectory() + "lessor-broker-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(directory)/policies", withIntermediateDirectories: true)
         try Self.bundle.write(toFile: "\(directory)/policies/bundle.yaml", atomically: true, encoding: .utf8)
@@ -47,7 +50,7 @@ final class BrokerFixture: Sendable {
         broker = Broker(
             store: store, audit: audit, policies: policies, engines: [tokenEngine] + extraEngines,
             keyring: TenantKeyring(brokerKey: try SecretBox(key: SecretBox.generateKey())), settings: settings,
-            clock: clock.wallClock, logger: logger)
+            clock: clock.wallClock, logger: logger, metrics: metrics)
     }
 
     func cleanUp() async {

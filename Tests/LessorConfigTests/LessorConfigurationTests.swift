@@ -230,10 +230,25 @@ struct LessorConfigurationTests {
             ("audit: {devices: [{type: file}]}", "a file device needs directory"),
             ("token_engine: {issuer: 'http://lessor.example.com'}", "must be an https:// URL"),
             ("leases: {max_revoke_attempts: 0}", "between 1 and 100"),
+            ("metrics: {tenant_label_limit: -1}", "between 0 and 100000"),
+            ("metrics: {max_series: 10}", "max_series"),
+            ("metrics: {address: 0.0.0.0}", "address needs port"),
         ])
     func brokerMistakes(section: String, expected: String) {
         let text = message("issuers: [{issuer: 'https://a', audiences: [a]}]\n\(section)")
         #expect(text?.contains(expected) == true, "got: \(text ?? "no error")")
+    }
+
+    @Test("metrics: tenant_label_limit (100 without it) and an optional listener of its own")
+    func metricsSection() throws {
+        let issuers = "issuers: [{issuer: 'https://a', audiences: [a]}]"
+        let defaults = try parse(issuers).metrics
+        #expect(defaults.tenantLabelLimit == 100 && defaults.listener == nil)
+        let set = try parse("\(issuers)\nserver: {address: 10.0.0.1}\nmetrics: {tenant_label_limit: 25, port: 9464}")
+        #expect(set.metrics.tenantLabelLimit == 25)
+        #expect(set.metrics.listener == MetricsSettings.Listener(host: "10.0.0.1", port: 9464))
+        let own = try parse("\(issuers)\nmetrics: {address: 0.0.0.0, port: 9464}").metrics.listener
+        #expect(own == MetricsSettings.Listener(host: "0.0.0.0", port: 9464))
     }
 }
 
