@@ -36,6 +36,7 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case policyDocumentInvalid = "policy_document_invalid"
             case quotaExceeded = "quota_exceeded"
             case requestTooLarge = "request_too_large"
+            case requestTimeout = "request_timeout"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -93,6 +94,8 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let quotaExceeded = Code(.quotaExceeded)
         /// The request body is larger than the server accepts (`server.max_body_bytes`).
         public static let requestTooLarge = Code(.requestTooLarge)
+        /// The request body did not arrive within the server's `server.read_timeout`.
+        public static let requestTimeout = Code(.requestTimeout)
     }
 
     public let code: Code

@@ -23,6 +23,7 @@ public struct APIError: HTTPResponseError {
         case .leaseNotFound: .notFound
         case .quotaExceeded: .tooManyRequests
         case .requestTooLarge: .contentTooLarge
+        case .requestTimeout: .requestTimeout
         case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid: .internalServerError
         default: .unauthorized
         }

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import LessorCore
 import NIOCore
 
 /// Reads every request body within `maxBytes` (`server.max_body_bytes`) and `readTimeout`
@@ -7,7 +8,7 @@ import NIOCore
 /// on: the route's first read of it throws `Exceeded`, which `RequestBody` turns into 413
 /// `request_too_large` on the route's own refusal path, so an authenticated caller's oversized
 /// request is audited like any other refusal. A body still arriving after `readTimeout` is
-/// answered 408; its stream is ended, so the connection closes.
+/// answered 408 `request_timeout`; its stream is ended, so the connection closes.
 struct RequestBodyLimit: RouterMiddleware {
     /// What reading an oversized body throws.
     struct Exceeded: Error, Sendable {
@@ -46,7 +47,9 @@ struct RequestBodyLimit: RouterMiddleware {
             case .failure(let error):
                 throw error
             case nil:
-                throw HTTPError(.requestTimeout, message: "the request body did not arrive within \(readTimeout)")
+                throw APIError(
+                    LessorError(.requestTimeout, "the request body did not arrive within \(readTimeout)"),
+                    requestID: context.requestID)
             }
         }
         return try await next(request, context)
