@@ -358,16 +358,24 @@ struct BrokerUnderTest {
     let server: ServerProcess
     var endpoint: HTTPEndpoint { server.endpoint }
 
-    /// Starts a broker, runs `body`, then always stops it and removes its directory.
-    static func run(_ body: (BrokerUnderTest) async throws -> Void) async throws {
+    /// Starts a broker, runs `body`, then always stops it and removes its directory. `extra`,
+    /// `serverSettings` and `policyFiles` (file name → YAML beside the fixture's bundle) shape it.
+    static func run(
+        extra: String = "", serverSettings: [String] = [], policyFiles: [String: String] = [:],
+        _ body: (BrokerUnderTest) async throws -> Void
+    ) async throws {
         let root = NSTemporaryDirectory() + "lessor-http-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(
             atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let issuer = try StaticIssuer()
+        let policies = try ServerProcess.writePolicies(into: root)
+        for (name, text) in policyFiles {
+            try text.write(toFile: "\(policies)/\(name)", atomically: true, encoding: .utf8)
+        }
         let server = try ServerProcess(
-            name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
-            policies: try ServerProcess.writePolicies(into: root))
+            name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"), policies: policies,
+            extra: extra, serverSettings: serverSettings)
         try await withCleanup {
             try await server.start()
             try await body(BrokerUnderTest(issuer: issuer, server: server))

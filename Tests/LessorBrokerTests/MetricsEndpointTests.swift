@@ -57,20 +57,7 @@ struct MetricsEndpointTests {
     static func withServer(
         metrics: String, _ body: (ServerProcess, StaticIssuer) async throws -> Void
     ) async throws {
-        let root = NSTemporaryDirectory() + "lessor-metrics-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(
-            atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let issuer = try StaticIssuer()
-        let server = try ServerProcess(
-            name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
-            policies: try ServerProcess.writePolicies(into: root), extra: "metrics: \(metrics)")
-        try await withCleanup {
-            try await server.start()
-            try await body(server, issuer)
-        } cleanup: {
-            await server.stop()
-        }
+        try await BrokerUnderTest.run(extra: "metrics: \(metrics)") { try await body($0.server, $0.issuer) }
     }
 
     @Test("Exchanges by result, engine, class and tenant, latency histograms, lease, issuer and audit gauges")

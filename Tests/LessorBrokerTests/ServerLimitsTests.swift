@@ -19,25 +19,11 @@ struct ServerLimitsTests {
     static func run(
         maxConnections: Int = slowClients * 2, _ body: (ServerProcess, StaticIssuer) async throws -> Void
     ) async throws {
-        let root = NSTemporaryDirectory() + "lessor-limits-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(
-            atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let issuer = try StaticIssuer()
-        let server = try ServerProcess(
-            name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
-            policies: try ServerProcess.writePolicies(into: root),
-            serverSettings: [
-                "max_body_bytes: \(maxBodyBytes)", "max_header_bytes: \(maxHeaderBytes)",
-                "idle_timeout: \(idleSeconds)s", "read_timeout: \(readSeconds)s",
-                "max_connections: \(maxConnections)",
-            ])
-        try await withCleanup {
-            try await server.start()
-            try await body(server, issuer)
-        } cleanup: {
-            await server.stop()
-        }
+        let settings = [
+            "max_body_bytes: \(maxBodyBytes)", "max_header_bytes: \(maxHeaderBytes)", "idle_timeout: \(idleSeconds)s",
+            "read_timeout: \(readSeconds)s", "max_connections: \(maxConnections)",
+        ]
+        try await BrokerUnderTest.run(serverSettings: settings) { try await body($0.server, $0.issuer) }
     }
 
     @Test("a body over max_body_bytes is 413 (JSON API, RFC 8693 and STS) and audited; one within it is served")

@@ -54,21 +54,7 @@ struct TokenExchangeHTTPTests {
 
     /// Starts a broker whose bundle also holds `delegation`, runs `body`, then stops it.
     static func run(_ body: (BrokerUnderTest) async throws -> Void) async throws {
-        let root = NSTemporaryDirectory() + "lessor-rfc8693-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(
-            atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let issuer = try StaticIssuer()
-        let policies = try ServerProcess.writePolicies(into: root)
-        try delegation.write(toFile: "\(policies)/delegation.yaml", atomically: true, encoding: .utf8)
-        let server = try ServerProcess(
-            name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"), policies: policies)
-        try await withCleanup {
-            try await server.start()
-            try await body(BrokerUnderTest(issuer: issuer, server: server))
-        } cleanup: {
-            await server.stop()
-        }
+        try await BrokerUnderTest.run(policyFiles: ["delegation.yaml": delegation], body)
     }
 
     /// A pool runner's service-account token (namespace `pool`, bound to no tenant itself).
