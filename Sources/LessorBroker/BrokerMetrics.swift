@@ -97,21 +97,21 @@ public final class BrokerMetrics: Sendable {
     }
 
     private func counter(_ name: String, _ labels: [(String, String)]) -> any CounterHandler {
-        state.withLock { state in
-            let key = Series(name, labels)
-            if let existing = state.counters[key] { return existing }
-            let made = factory.makeCounter(label: name, dimensions: labels)
-            state.counters[key] = made
-            return made
-        }
+        handler(\.counters, Series(name, labels)) { factory.makeCounter(label: name, dimensions: labels) }
     }
 
     private func timer(_ name: String, _ labels: [(String, String)]) -> any TimerHandler {
+        handler(\.timers, Series(name, labels)) { factory.makeTimer(label: name, dimensions: labels) }
+    }
+
+    /// The handler of one series, made by `make` the first time it is asked for.
+    private func handler<Handler: Sendable>(
+        _ cache: WritableKeyPath<State, [Series: Handler]>, _ key: Series, make: () -> Handler
+    ) -> Handler {
         state.withLock { state in
-            let key = Series(name, labels)
-            if let existing = state.timers[key] { return existing }
-            let made = factory.makeTimer(label: name, dimensions: labels)
-            state.timers[key] = made
+            if let existing = state[keyPath: cache][key] { return existing }
+            let made = make()
+            state[keyPath: cache][key] = made
             return made
         }
     }
