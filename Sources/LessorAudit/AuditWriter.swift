@@ -72,24 +72,18 @@ final class AuditWriter: @unchecked Sendable {
         batch.removeAll(keepingCapacity: true)
         chain.begin()
         if chain.isEmpty || !rotating.isEmpty {
-            let written = chain.appendCheckpoint(at: now, key: key)
-            batch.append(contentsOf: written.line)
-            newCheckpoint = written.receipt
+            newCheckpoint = chain.appendCheckpoint(at: now, key: key, to: &batch)
         }
         for (index, request) in requests.enumerated() {
             switch request {
             case .append(let entry, _):
-                let written = chain.append(entry, at: now)
-                batch.append(contentsOf: written.line)
-                receipts[index] = written.receipt
+                receipts[index] = chain.append(entry, at: now, to: &batch)
             case .checkpoint:
                 checkpointRequested = true
             }
         }
         if chain.recordsSinceCheckpoint > 0, checkpointRequested || chain.recordsSinceCheckpoint >= everyRecords {
-            let written = chain.appendCheckpoint(at: now, key: key)
-            batch.append(contentsOf: written.line)
-            newCheckpoint = written.receipt
+            newCheckpoint = chain.appendCheckpoint(at: now, key: key, to: &batch)
         }
         guard !batch.isEmpty else {
             reply(requests, receipts: receipts, checkpoint: lastCheckpoint)
