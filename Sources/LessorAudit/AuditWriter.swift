@@ -64,7 +64,7 @@ final class AuditWriter: @unchecked Sendable {
 
     private func process(_ requests: [AuditWriterQueue.Request], checkpointNow: Bool) {
         let now = clock.now
-        var receipts: [AuditReceipt?] = Array(repeating: nil, count: requests.count)
+        var receipts: [AuditReceipt] = []
         var checkpointRequested = checkpointNow
         var newCheckpoint: AuditReceipt?
         let firstSequence = chain.nextSequence
@@ -74,10 +74,12 @@ final class AuditWriter: @unchecked Sendable {
         if chain.isEmpty || !rotating.isEmpty {
             newCheckpoint = chain.appendCheckpoint(at: now, key: key, to: &batch)
         }
-        for (index, request) in requests.enumerated() {
+        for request in requests {
             switch request {
             case .append(let entry, _):
-                receipts[index] = chain.append(entry, at: now, to: &batch)
+                receipts.append(chain.append(entry, at: now, to: &batch))
+            case .appendAll(let entries, _):
+                for entry in entries { receipts.append(chain.append(entry, at: now, to: &batch)) }
             case .checkpoint:
                 checkpointRequested = true
             }
@@ -123,7 +125,7 @@ final class AuditWriter: @unchecked Sendable {
                 .auditUnavailable,
                 "no audit device could record the event durably"
                     + (failures.isEmpty ? "" : ": " + failures.joined(separator: "; ")))
-            for request in requests { request.reply.resume(returning: .failure(error)) }
+            for request in requests { request.fail(error) }
             return
         }
         chain.commit()
@@ -151,11 +153,17 @@ final class AuditWriter: @unchecked Sendable {
         slots[index].failedAt = date
     }
 
-    private func reply(_ requests: [AuditWriterQueue.Request], receipts: [AuditReceipt?], checkpoint: AuditReceipt?) {
-        for (index, request) in requests.enumerated() {
+    /// `receipts` holds the appended records' receipts in request order.
+    private func reply(_ requests: [AuditWriterQueue.Request], receipts: [AuditReceipt], checkpoint: AuditReceipt?) {
+        var next = 0
+        for request in requests {
             switch request {
             case .append(_, let reply):
-                reply.resume(returning: .success(receipts[index]!))
+                reply.resume(returning: .success(receipts[next]))
+                next += 1
+            case .appendAll(let entries, let reply):
+                reply.resume(returning: .success(Array(receipts[next..<(next + entries.count)])))
+                next += entries.count
             case .checkpoint(let reply):
                 if let checkpoint {
                     reply.resume(returning: .success(checkpoint))
