@@ -13,6 +13,8 @@ struct AuditChain {
     private let hasher: AuditFieldHasher
     private var labels: [String: String] = [:]
     private var undo: Undo?
+    /// The last date formatted and its text: a batch stamps all its records with one date.
+    private var formatted: (date: Date, time: String)?
 
     private struct Undo {
         let nextSequence: Int
@@ -71,7 +73,13 @@ struct AuditChain {
 
     /// Record time never goes backwards, so text order stays time order even if the clock steps back.
     private mutating func monotonic(_ date: Date) -> String {
-        let time = AuditTimestamp.format(date)
+        let time: String
+        if let formatted, formatted.date == date {
+            time = formatted.time
+        } else {
+            time = AuditTimestamp.format(date)
+            formatted = (date, time)
+        }
         if time.utf8.lexicographicallyPrecedes(lastTime.utf8) { return lastTime }
         lastTime = time
         return time
@@ -82,8 +90,8 @@ struct AuditChain {
         heads[label] = head
     }
 
-    /// Builds, seals and links the record for `entry`; returns its line.
-    mutating func append(_ entry: AuditEntry, at date: Date) -> (line: [UInt8], receipt: AuditReceipt) {
+    /// Builds, seals and links the record for `entry`; appends its line to `lines`.
+    mutating func append(_ entry: AuditEntry, at date: Date, to lines: inout [UInt8]) -> AuditReceipt {
         var record = AuditRecord(
             sequence: nextSequence, time: monotonic(date), event: entry.event, scope: entry.scope, prevHash: lastHash)
         record.requestID = entry.requestID
@@ -106,7 +114,7 @@ struct AuditChain {
             record.tenantPrevHash = head?.hash ?? AuditRecord.zeroHash
             tenantLabel = label
         }
-        let line = AuditLine.seal(&record)
+        AuditRecordEncoder.seal(&record, into: &lines)
         let hash = record.hash!
         if let tenantLabel, let tenantSequence = record.tenantSequence {
             setHead(AuditRecord.TenantHead(sequence: tenantSequence, hash: hash), for: tenantLabel)
@@ -114,20 +122,20 @@ struct AuditChain {
         nextSequence += 1
         lastHash = hash
         recordsSinceCheckpoint += 1
-        return (line, AuditReceipt(sequence: record.sequence, hash: hash))
+        return AuditReceipt(sequence: record.sequence, hash: hash)
     }
 
-    /// Builds and signs a checkpoint over everything before it; returns its line.
-    mutating func appendCheckpoint(at date: Date, key: AuditSigningKey) -> (line: [UInt8], receipt: AuditReceipt) {
+    /// Builds and signs a checkpoint over everything before it; appends its line to `lines`.
+    mutating func appendCheckpoint(at date: Date, key: AuditSigningKey, to lines: inout [UInt8]) -> AuditReceipt {
         var record = AuditRecord(
             sequence: nextSequence, time: monotonic(date), event: .checkpoint, scope: .global(AuditRecord.logScope),
             prevHash: lastHash)
         AuditCheckpoint.sign(&record, heads: heads, key: key)
-        let line = AuditLine.seal(&record)
+        AuditRecordEncoder.seal(&record, into: &lines)
         nextSequence += 1
         lastHash = record.hash!
         recordsSinceCheckpoint = 0
-        return (line, AuditReceipt(sequence: record.sequence, hash: record.hash!))
+        return AuditReceipt(sequence: record.sequence, hash: record.hash!)
     }
 
     /// Advances over a record read back from a device, checking that it continues the chain.

@@ -22,12 +22,8 @@ enum AuditLine {
 
     /// Sets `record.hash` and returns the line to write, newline included.
     static func seal(_ record: inout AuditRecord) -> [UInt8] {
-        var object = record.json(includingHash: false)
-        let hash = AuditHex.encode(Digest.sha256(AuditCanonicalJSON.encode(.object(object))))
-        record.hash = hash
-        object["hash"] = .string(hash)
-        var line = AuditCanonicalJSON.encode(.object(object))
-        line.append(UInt8(ascii: "\n"))
+        var line: [UInt8] = []
+        AuditRecordEncoder.seal(&record, into: &line)
         return line
     }
 

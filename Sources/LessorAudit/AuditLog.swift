@@ -86,6 +86,19 @@ public final class AuditLog: AuditSink, Service, Sendable {
         return try result.get()
     }
 
+    /// Records `entries` in one batch and returns once all of them are durable on at least one
+    /// device; when none can record them, none is recorded.
+    public func append(contentsOf entries: [AuditEntry]) async throws(LessorError) -> [AuditReceipt] {
+        guard !entries.isEmpty else { return [] }
+        guard !entries.contains(where: { $0.event == .checkpoint }) else {
+            throw LessorError(.requestInvalid, "checkpoints are written by the audit log itself")
+        }
+        let result = await withCheckedContinuation { continuation in
+            shared.enqueue(.appendAll(entries, continuation))
+        }
+        return try result.get()
+    }
+
     /// Writes a checkpoint now (unless nothing was written since the last one) and returns it.
     public func checkpoint() async throws(LessorError) -> AuditReceipt {
         let result = await withCheckedContinuation { continuation in

@@ -66,7 +66,7 @@ final class AuditWriter: @unchecked Sendable {
 
     private func process(_ requests: [AuditWriterQueue.Request], checkpointNow: Bool) {
         let now = clock.now
-        var receipts: [AuditReceipt?] = Array(repeating: nil, count: requests.count)
+        var receipts: [AuditReceipt] = []
         var checkpointRequested = checkpointNow
         var newCheckpoint: AuditReceipt?
         let firstSequence = chain.nextSequence
@@ -74,24 +74,20 @@ final class AuditWriter: @unchecked Sendable {
         batch.removeAll(keepingCapacity: true)
         chain.begin()
         if chain.isEmpty || !rotating.isEmpty {
-            let written = chain.appendCheckpoint(at: now, key: key)
-            batch.append(contentsOf: written.line)
-            newCheckpoint = written.receipt
+            newCheckpoint = chain.appendCheckpoint(at: now, key: key, to: &batch)
         }
-        for (index, request) in requests.enumerated() {
+        for request in requests {
             switch request {
             case .append(let entry, _):
-                let written = chain.append(entry, at: now)
-                batch.append(contentsOf: written.line)
-                receipts[index] = written.receipt
+                receipts.append(chain.append(entry, at: now, to: &batch))
+            case .appendAll(let entries, _):
+                for entry in entries { receipts.append(chain.append(entry, at: now, to: &batch)) }
             case .checkpoint:
                 checkpointRequested = true
             }
         }
         if chain.recordsSinceCheckpoint > 0, checkpointRequested || chain.recordsSinceCheckpoint >= everyRecords {
-            let written = chain.appendCheckpoint(at: now, key: key)
-            batch.append(contentsOf: written.line)
-            newCheckpoint = written.receipt
+            newCheckpoint = chain.appendCheckpoint(at: now, key: key, to: &batch)
         }
         guard !batch.isEmpty else {
             reply(requests, receipts: receipts, checkpoint: lastCheckpoint)
@@ -131,7 +127,7 @@ final class AuditWriter: @unchecked Sendable {
                 .auditUnavailable,
                 "no audit device could record the event durably"
                     + (failures.isEmpty ? "" : ": " + failures.joined(separator: "; ")))
-            for request in requests { request.reply.resume(returning: .failure(error)) }
+            for request in requests { request.fail(error) }
             return
         }
         chain.commit()
@@ -162,11 +158,17 @@ final class AuditWriter: @unchecked Sendable {
         slots[index].failedAt = date
     }
 
-    private func reply(_ requests: [AuditWriterQueue.Request], receipts: [AuditReceipt?], checkpoint: AuditReceipt?) {
-        for (index, request) in requests.enumerated() {
+    /// `receipts` holds the appended records' receipts in request order.
+    private func reply(_ requests: [AuditWriterQueue.Request], receipts: [AuditReceipt], checkpoint: AuditReceipt?) {
+        var next = 0
+        for request in requests {
             switch request {
             case .append(_, let reply):
-                reply.resume(returning: .success(receipts[index]!))
+                reply.resume(returning: .success(receipts[next]))
+                next += 1
+            case .appendAll(let entries, let reply):
+                reply.resume(returning: .success(Array(receipts[next..<(next + entries.count)])))
+                next += entries.count
             case .checkpoint(let reply):
                 if let checkpoint {
                     reply.resume(returning: .success(checkpoint))

@@ -5,14 +5,18 @@ import LessorCore
 /// health snapshot, all under one condition lock.
 final class AuditWriterQueue: @unchecked Sendable {
     typealias Reply = CheckedContinuation<Result<AuditReceipt, LessorError>, Never>
+    typealias BatchReply = CheckedContinuation<Result<[AuditReceipt], LessorError>, Never>
 
     enum Request {
         case append(AuditEntry, Reply)
+        /// Entries recorded in one batch, all or none.
+        case appendAll([AuditEntry], BatchReply)
         case checkpoint(Reply)
 
-        var reply: Reply {
+        func fail(_ error: LessorError) {
             switch self {
-            case .append(_, let reply), .checkpoint(let reply): reply
+            case .append(_, let reply), .checkpoint(let reply): reply.resume(returning: .failure(error))
+            case .appendAll(_, let reply): reply.resume(returning: .failure(error))
             }
         }
     }
@@ -36,7 +40,7 @@ final class AuditWriterQueue: @unchecked Sendable {
         condition.lock()
         if closed || closeRequested {
             condition.unlock()
-            request.reply.resume(returning: .failure(LessorError(.auditUnavailable, "the audit log is closed")))
+            request.fail(LessorError(.auditUnavailable, "the audit log is closed"))
             return
         }
         requests.append(request)

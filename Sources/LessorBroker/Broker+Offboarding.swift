@@ -47,14 +47,17 @@ extension Broker {
 
         var revoked = 0
         var failed: Set<String> = []
-        var cursor: String?
-        while true {
-            let batch = try await store.outstandingLeases(tenantID: tenantID, after: cursor, limit: 1000)
-            guard let last = batch.last else { break }
-            cursor = last.id
+        var batch = try await store.outstandingLeases(tenantID: tenantID, after: nil, limit: Self.offboardingBatch)
+        while let last = batch.last {
+            // The next batch is read while this one is revoked: it lies past the cursor, so the
+            // marks of this batch cannot change it.
+            async let following = Self.outcome { () throws(LessorError) in
+                try await self.store.outstandingLeases(tenantID: tenantID, after: last.id, limit: Self.offboardingBatch)
+            }
             let outcome = try await revokeBatch(batch, tenant: record, requestID: caller.requestID)
             revoked += outcome.revoked
             failed.formUnion(outcome.failed)
+            batch = try await following.get()
         }
         let engineOutcome = try await offboardEngines(
             tenantID: tenantID, caller: caller, binding: binding.name, decision: decision)
@@ -144,14 +147,20 @@ extension Broker {
             return await group.reduce(into: [(Lease, Bool)]()) { $0.append($1) }
         }
         let succeeded = results.filter(\.1).map(\.0)
-        _ = try await store.markRevoked(leaseIDs: succeeded.map(\.id), at: clock.now)
-        try await appendAll(
-            succeeded.map { lease in
-                AuditEntry(
-                    event: .revoke, scope: .tenant(lease.tenantID), requestID: requestID, binding: lease.binding,
-                    path: lease.path, leaseID: lease.id, decision: .allow, reason: "tenant offboarded",
-                    policyDigest: lease.policyDigest, details: ["engine": lease.engine])
-            })
+        let entries = succeeded.map { lease in
+            AuditEntry(
+                event: .revoke, scope: .tenant(lease.tenantID), requestID: requestID, binding: lease.binding,
+                path: lease.path, leaseID: lease.id, decision: .allow, reason: "tenant offboarded",
+                policyDigest: lease.policyDigest, details: ["engine": lease.engine])
+        }
+        // The store and the audit log write on threads of their own, so both writes run at once;
+        // the batch counts only once both are durable.
+        async let marked = Self.outcome { () throws(LessorError) in
+            try await self.store.markRevoked(leaseIDs: succeeded.map(\.id), at: self.clock.now)
+        }
+        let audited = await Self.outcome { () throws(LessorError) in try await self.audit.append(contentsOf: entries) }
+        _ = try await marked.get()
+        _ = try audited.get()
         var failed: [String] = []
         for (lease, ok) in results where !ok {
             if try await revokeOutstanding(lease, tenant: tenant, cause: "tenant offboarded", requestID: requestID)
@@ -163,23 +172,18 @@ extension Broker {
         return (succeeded.count, failed)
     }
 
-    /// Appends concurrently so the audit device commits them in a few group commits.
-    func appendAll(_ entries: [AuditEntry]) async throws(LessorError) {
-        let audit = self.audit
-        let failure = await withTaskGroup(of: LessorError?.self) { group in
-            for entry in entries {
-                group.addTask {
-                    do throws(LessorError) {
-                        _ = try await audit.append(entry)
-                        return nil
-                    } catch {
-                        return error
-                    }
-                }
-            }
-            return await group.reduce(into: LessorError?.none) { first, error in first = first ?? error }
+    /// Leases read, revoked, marked and audited together.
+    static let offboardingBatch = 1000
+
+    /// The outcome of `body` as a value, for work that runs beside other work.
+    static func outcome<Value: Sendable>(_ body: () async throws(LessorError) -> Value) async -> Result<
+        Value, LessorError
+    > {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
         }
-        if let failure { throw failure }
     }
 
     private func tenantEvent(

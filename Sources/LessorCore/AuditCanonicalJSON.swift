@@ -25,43 +25,82 @@ public enum AuditCanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(member.key, to: &out)
+            var first = true
+            for key in sortedKeys(members) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                append(member.value, to: &out)
+                append(members[key]!, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// The keys of `members` in the order canonical JSON writes them: by their UTF-8 bytes.
+    public static func sortedKeys<Value>(_ members: [String: Value]) -> [String] {
+        var keys = Array(members.keys)
+        if keys.count > 1 { keys.sort(by: precedes) }
+        return keys
+    }
+
+    /// Byte order of the UTF-8 forms, compared in place for native strings.
+    public static func precedes(_ left: String, _ right: String) -> Bool {
+        var left = left
+        var right = right
+        return left.withUTF8 { a in
+            right.withUTF8 { b in
+                let common = min(a.count, b.count)
+                var index = 0
+                while index < common {
+                    if a[index] != b[index] { return a[index] < b[index] }
+                    index += 1
+                }
+                return a.count < b.count
+            }
+        }
+    }
+
+    /// Writes an integer as canonical JSON does (the same digits as `.number(Double(value))`).
+    public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        guard value.magnitude < 9_007_199_254_740_992 else {
+            appendNumber(Double(value), to: &out)
+            return
+        }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        } while divisor > 0
+    }
+
     private static func appendNumber(_ number: Double, to out: inout [UInt8]) {
         if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
-            out.append(contentsOf: String(Int64(number)).utf8)
+            appendInteger(Int(number), to: &out)
         } else {
             out.append(contentsOf: String(number).utf8)
         }
     }
 
-    private static func appendString(_ text: String, to out: inout [UInt8]) {
+    /// Writes `text` as a JSON string: quoted, escaped where JSON requires.
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
+        var text = text
         out.append(UInt8(ascii: "\""))
-        let bytes = text.utf8
-        var runStart = bytes.startIndex
-        var index = runStart
-        // Plain bytes are copied in runs; only the bytes JSON requires are escaped one by one.
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                bytes.formIndex(after: &index)
-                continue
+        text.withUTF8 { bytes in
+            var runStart = 0
+            // Plain bytes are copied in runs; only the bytes JSON requires are escaped one by one.
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                appendEscaped(byte, to: &out)
+                runStart = index + 1
             }
-            out.append(contentsOf: bytes[runStart..<index])
-            appendEscaped(byte, to: &out)
-            bytes.formIndex(after: &index)
-            runStart = index
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
-        out.append(contentsOf: bytes[runStart..<index])
         out.append(UInt8(ascii: "\""))
     }
 
@@ -75,7 +114,9 @@ public enum AuditCanonicalJSON {
         case 0x0D: out.append(UInt8(ascii: "r"))
         case 0x09: out.append(UInt8(ascii: "t"))
         default:
-            out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            out.append(UInt8(ascii: "u"))
+            out.append(UInt8(ascii: "0"))
+            out.append(UInt8(ascii: "0"))
             out.append(hexDigit(byte >> 4))
             out.append(hexDigit(byte & 0x0F))
         }
