@@ -181,13 +181,7 @@ struct SecretLeakScanTests {
     static func post(_ server: ServerProcess, _ path: String, _ fields: [(String, String)]) async throws
         -> HTTPEndpoint.Reply
     {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let body = fields.map { name, value in
-            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
-        return try await server.endpoint.send(
-            path, token: nil, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
+        try await server.endpoint.form(path, fields)
     }
 
     /// The text of the first `<name>` element of an STS answer.

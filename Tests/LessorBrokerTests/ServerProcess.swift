@@ -234,6 +234,17 @@ struct HTTPEndpoint: Sendable {
             headers: [("Content-Type", "application/json")], body: json.map { AuditCanonicalJSON.encode(.object($0)) })
     }
 
+    /// A form POST (`application/x-www-form-urlencoded`), names and values percent-encoded.
+    func form(_ path: String, _ fields: [(String, String)], headers: [(String, String)] = []) async throws -> Reply {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+        let body = fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        return try await send(
+            path, token: nil, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array(body.utf8))
+    }
+
     /// `POST /v1/creds/token/audiences/<account>` with an optional TTL in seconds.
     func exchange(_ token: String, account: String = "app", ttl: Int? = nil) async throws -> Reply {
         try await call(

@@ -67,14 +67,7 @@ struct TokenExchangeHTTPTests {
     static func post(_ broker: BrokerUnderTest, _ fields: [(String, String)], headers: [(String, String)] = [])
         async throws -> HTTPEndpoint.Reply
     {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let body = fields.map { name, value in
-            "\(name.addingPercentEncoding(withAllowedCharacters: allowed)!)=\(value.addingPercentEncoding(withAllowedCharacters: allowed)!)"
-        }.joined(separator: "&")
-        return try await broker.endpoint.send(
-            "/v1/token", token: nil, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
-            body: Array(body.utf8))
+        try await broker.endpoint.form("/v1/token", fields, headers: headers)
     }
 
     static func exchange(subject: String, actor: String? = nil, audience: String?) -> [(String, String)] {
