@@ -76,6 +76,14 @@ extension SQLiteLeaseStore {
         SELECT COUNT(*) FROM leases WHERE tenant_id = ? AND state = 'active' AND expires_at > ?
         """
 
+    static let activeCount = "SELECT active FROM tenant_active_leases WHERE tenant_id = ?"
+
+    static let countLiveUpTo = """
+        SELECT COUNT(*) FROM (
+            SELECT 1 FROM leases WHERE tenant_id = ? AND state = 'active' AND expires_at > ? LIMIT ?
+        )
+        """
+
     static let statistics = """
         SELECT
             (SELECT COUNT(*) FROM leases WHERE state = 'active' AND expires_at > ?1),

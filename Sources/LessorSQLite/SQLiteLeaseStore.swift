@@ -249,6 +249,20 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         }
     }
 
+    /// One row read while the tenant's active leases (`tenant_active_leases`, an upper bound of
+    /// its live ones) are below `limit`; the exact count, stopped at `limit`, only near it.
+    public func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool {
+        try Self.require(tenantID, "the tenant id")
+        guard limit > 0 else { return false }
+        let at = SQLiteTime.milliseconds(now)
+        return try await read("count the tenant's live leases") { db in
+            let active = try Int.fetchOne(db.cachedStatement(sql: Self.activeCount), arguments: [tenantID]) ?? 0
+            if active < limit { return true }
+            let live = try Int.fetchOne(db.cachedStatement(sql: Self.countLiveUpTo), arguments: [tenantID, at, limit])
+            return (live ?? 0) < limit
+        }
+    }
+
     public func statistics(at now: Date) async throws(LessorError) -> LeaseStatistics {
         let at = SQLiteTime.milliseconds(now)
         return try await read("count the leases") { db in

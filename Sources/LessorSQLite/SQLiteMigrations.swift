@@ -5,7 +5,10 @@ import GRDB
 enum SQLiteMigrations {
     /// The identifiers of every migration this version knows, oldest first.
     static var identifiers: [String] {
-        ["v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering"]
+        [
+            "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
+            "v4-tenant-active-lease-counts",
+        ]
     }
 
     static var migrator: DatabaseMigrator {
@@ -86,6 +89,41 @@ enum SQLiteMigrations {
                     DROP INDEX leases_active_by_tenant;
                     CREATE INDEX leases_active_by_tenant ON leases (tenant_id, expires_at, state)
                         WHERE state = 'active';
+                    """)
+        }
+        migrator.registerMigration("v4-tenant-active-lease-counts") { db in
+            try db.execute(
+                sql: """
+                    -- Each tenant's number of leases in state 'active', kept by triggers in the
+                    -- writes that change it: an upper bound of its live leases (expired ones count
+                    -- until the sweeper revokes them), so a quota check well under the limit reads
+                    -- one row instead of counting the tenant's leases.
+                    CREATE TABLE tenant_active_leases (
+                        tenant_id TEXT PRIMARY KEY NOT NULL,
+                        active INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO tenant_active_leases (tenant_id, active)
+                        SELECT tenant_id, COUNT(*) FROM leases WHERE state = 'active' GROUP BY tenant_id;
+                    CREATE TRIGGER leases_active_inserted AFTER INSERT ON leases WHEN NEW.state = 'active'
+                    BEGIN
+                        INSERT INTO tenant_active_leases (tenant_id, active) VALUES (NEW.tenant_id, 1)
+                            ON CONFLICT (tenant_id) DO UPDATE SET active = active + 1;
+                    END;
+                    CREATE TRIGGER leases_active_entered AFTER UPDATE OF state ON leases
+                        WHEN OLD.state <> 'active' AND NEW.state = 'active'
+                    BEGIN
+                        INSERT INTO tenant_active_leases (tenant_id, active) VALUES (NEW.tenant_id, 1)
+                            ON CONFLICT (tenant_id) DO UPDATE SET active = active + 1;
+                    END;
+                    CREATE TRIGGER leases_active_left AFTER UPDATE OF state ON leases
+                        WHEN OLD.state = 'active' AND NEW.state <> 'active'
+                    BEGIN
+                        UPDATE tenant_active_leases SET active = active - 1 WHERE tenant_id = OLD.tenant_id;
+                    END;
+                    CREATE TRIGGER leases_active_deleted AFTER DELETE ON leases WHEN OLD.state = 'active'
+                    BEGIN
+                        UPDATE tenant_active_leases SET active = active - 1 WHERE tenant_id = OLD.tenant_id;
+                    END;
                     """)
         }
         return migrator
