@@ -78,6 +78,8 @@ extension SQLiteLeaseStore {
 
     static let activeCount = "SELECT active FROM tenant_active_leases WHERE tenant_id = ?"
 
+    static let resetActiveCount = "UPDATE tenant_active_leases SET active = ? WHERE tenant_id = ?"
+
     static let countLiveUpTo = """
         SELECT COUNT(*) FROM (
             SELECT 1 FROM leases WHERE tenant_id = ? AND state = 'active' AND expires_at > ? LIMIT ?

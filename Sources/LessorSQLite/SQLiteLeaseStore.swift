@@ -249,17 +249,24 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         }
     }
 
-    /// One row read while the tenant's active leases (`tenant_active_leases`, an upper bound of
-    /// its live ones) are below `limit`; the exact count, stopped at `limit`, only near it.
+    /// One row read while the tenant's activations since its last count (`tenant_active_leases`,
+    /// an upper bound of its live leases) are below `limit`. Otherwise the live leases are counted,
+    /// stopping at `limit`, in a write that also sets the bound back to that count: activations are
+    /// serialized with it, so the bound never falls below the live leases.
     public func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool {
         try Self.require(tenantID, "the tenant id")
         guard limit > 0 else { return false }
+        let bound = try await read("read the tenant's live-lease bound") { db in
+            try Int.fetchOne(db.cachedStatement(sql: Self.activeCount), arguments: [tenantID]) ?? 0
+        }
+        if bound < limit { return true }
         let at = SQLiteTime.milliseconds(now)
-        return try await read("count the tenant's live leases") { db in
-            let active = try Int.fetchOne(db.cachedStatement(sql: Self.activeCount), arguments: [tenantID]) ?? 0
-            if active < limit { return true }
-            let live = try Int.fetchOne(db.cachedStatement(sql: Self.countLiveUpTo), arguments: [tenantID, at, limit])
-            return (live ?? 0) < limit
+        return try await write("count the tenant's live leases") { db in
+            let live =
+                try Int.fetchOne(db.cachedStatement(sql: Self.countLiveUpTo), arguments: [tenantID, at, limit]) ?? 0
+            guard live < limit else { return false }
+            try db.cachedStatement(sql: Self.resetActiveCount).execute(arguments: [live, tenantID])
+            return true
         }
     }
 

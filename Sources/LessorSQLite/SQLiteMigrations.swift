@@ -94,10 +94,11 @@ enum SQLiteMigrations {
         migrator.registerMigration("v4-tenant-active-lease-counts") { db in
             try db.execute(
                 sql: """
-                    -- Each tenant's number of leases in state 'active', kept by triggers in the
-                    -- writes that change it: an upper bound of its live leases (expired ones count
-                    -- until the sweeper revokes them), so a quota check well under the limit reads
-                    -- one row instead of counting the tenant's leases.
+                    -- An upper bound of each tenant's live leases: every activation adds one (a
+                    -- trigger, in the activating write), and the quota check sets it back to the exact
+                    -- count when it has to count (SQLiteLeaseStore.liveLeasesBelow). Revocations and
+                    -- expiry leave it alone, so they cost nothing here; a quota check well under the
+                    -- limit reads one row instead of counting the tenant's leases.
                     CREATE TABLE tenant_active_leases (
                         tenant_id TEXT PRIMARY KEY NOT NULL,
                         active INTEGER NOT NULL
@@ -114,15 +115,6 @@ enum SQLiteMigrations {
                     BEGIN
                         INSERT INTO tenant_active_leases (tenant_id, active) VALUES (NEW.tenant_id, 1)
                             ON CONFLICT (tenant_id) DO UPDATE SET active = active + 1;
-                    END;
-                    CREATE TRIGGER leases_active_left AFTER UPDATE OF state ON leases
-                        WHEN OLD.state = 'active' AND NEW.state <> 'active'
-                    BEGIN
-                        UPDATE tenant_active_leases SET active = active - 1 WHERE tenant_id = OLD.tenant_id;
-                    END;
-                    CREATE TRIGGER leases_active_deleted AFTER DELETE ON leases WHEN OLD.state = 'active'
-                    BEGIN
-                        UPDATE tenant_active_leases SET active = active - 1 WHERE tenant_id = OLD.tenant_id;
                     END;
                     """)
         }
