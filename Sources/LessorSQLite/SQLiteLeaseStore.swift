@@ -136,9 +136,13 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         try Self.require(leaseID, "the lease id")
         if let lookupDigest { try LookupDigest.require(lookupDigest) }
         let handle = sealedRevocationHandle.map { Data($0) }
-        return try await write("activate the lease", changesOnce: true) { db in
-            try db.cachedStatement(sql: Self.activate).execute(arguments: [handle, lookupDigest, leaseID])
-            return db.changesCount == 1
+        return try await write("activate the lease") { db in
+            guard
+                let tenantID = try String.fetchOne(
+                    db.cachedStatement(sql: Self.activate), arguments: [handle, lookupDigest, leaseID])
+            else { return false }
+            try db.cachedStatement(sql: Self.countActivation).execute(arguments: [tenantID])
+            return true
         }
     }
 

@@ -94,28 +94,17 @@ enum SQLiteMigrations {
         migrator.registerMigration("v4-tenant-active-lease-counts") { db in
             try db.execute(
                 sql: """
-                    -- An upper bound of each tenant's live leases: every activation adds one (a
-                    -- trigger, in the activating write), and the quota check sets it back to the exact
-                    -- count when it has to count (SQLiteLeaseStore.liveLeasesBelow). Revocations and
-                    -- expiry leave it alone, so they cost nothing here; a quota check well under the
-                    -- limit reads one row instead of counting the tenant's leases.
+                    -- An upper bound of each tenant's live leases: every activation adds one, in the
+                    -- activating write (SQLiteLeaseStore.activate), and the quota check sets it back to
+                    -- the exact count when it has to count (SQLiteLeaseStore.liveLeasesBelow).
+                    -- Revocations and expiry leave it alone, so they cost nothing here; a quota check
+                    -- well under the limit reads one row instead of counting the tenant's leases.
                     CREATE TABLE tenant_active_leases (
                         tenant_id TEXT PRIMARY KEY NOT NULL,
                         active INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     INSERT INTO tenant_active_leases (tenant_id, active)
                         SELECT tenant_id, COUNT(*) FROM leases WHERE state = 'active' GROUP BY tenant_id;
-                    CREATE TRIGGER leases_active_inserted AFTER INSERT ON leases WHEN NEW.state = 'active'
-                    BEGIN
-                        INSERT INTO tenant_active_leases (tenant_id, active) VALUES (NEW.tenant_id, 1)
-                            ON CONFLICT (tenant_id) DO UPDATE SET active = active + 1;
-                    END;
-                    CREATE TRIGGER leases_active_entered AFTER UPDATE OF state ON leases
-                        WHEN OLD.state <> 'active' AND NEW.state = 'active'
-                    BEGIN
-                        INSERT INTO tenant_active_leases (tenant_id, active) VALUES (NEW.tenant_id, 1)
-                            ON CONFLICT (tenant_id) DO UPDATE SET active = active + 1;
-                    END;
                     """)
         }
         return migrator
