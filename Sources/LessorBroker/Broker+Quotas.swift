@@ -21,16 +21,17 @@ extension Broker {
     }
 
     /// Refuses (and records) a lease its tenant has no room for: the live leases in the store plus
-    /// the grants under way in this replica must stay below the class's `max_leases`. The count is
-    /// exact (one indexed count per exchange); `others` are the grants of the tenant this replica
+    /// the grants under way in this replica must stay below the class's `max_leases`. The check is
+    /// exact (`LeaseStore.liveLeasesBelow`); `others` are the grants of the tenant this replica
     /// began before this one, each counted until its lease is active.
     func admitLease(
         _ caller: Caller, bound: (binding: RoleBinding, tenant: TenantDeclaration, tenantClass: TenantClass),
         path: String, others: Int, decision: PolicyDecision
     ) async throws(LessorError) {
         let limit = bound.tenantClass.maxLeases
-        let live = try await store.liveLeaseCount(tenantID: bound.tenant.id, at: clock.now)
-        guard live + others >= limit else { return }
+        if others < limit, try await store.liveLeasesBelow(limit - others, tenantID: bound.tenant.id, at: clock.now) {
+            return
+        }
         let error = LessorError(
             .quotaExceeded,
             "tenant \(bound.tenant.id) holds \(limit) live leases, the limit of class \(bound.tenantClass.name) (max_leases \(limit)); one frees when a lease expires or is revoked"

@@ -136,9 +136,13 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         try Self.require(leaseID, "the lease id")
         if let lookupDigest { try LookupDigest.require(lookupDigest) }
         let handle = sealedRevocationHandle.map { Data($0) }
-        return try await write("activate the lease", changesOnce: true) { db in
-            try db.cachedStatement(sql: Self.activate).execute(arguments: [handle, lookupDigest, leaseID])
-            return db.changesCount == 1
+        return try await write("activate the lease") { db in
+            guard
+                let tenantID = try String.fetchOne(
+                    db.cachedStatement(sql: Self.activate), arguments: [handle, lookupDigest, leaseID])
+            else { return false }
+            try db.cachedStatement(sql: Self.countActivation).execute(arguments: [tenantID])
+            return true
         }
     }
 
@@ -246,6 +250,27 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         let at = SQLiteTime.milliseconds(now)
         return try await read("count the tenant's live leases") { db in
             try Int.fetchOne(db.cachedStatement(sql: Self.countLive), arguments: [tenantID, at]) ?? 0
+        }
+    }
+
+    /// One row read while the tenant's activations since its last count (`tenant_active_leases`,
+    /// an upper bound of its live leases) are below `limit`. Otherwise the live leases are counted,
+    /// stopping at `limit`, in a write that also sets the bound back to that count: activations are
+    /// serialized with it, so the bound never falls below the live leases.
+    public func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool {
+        try Self.require(tenantID, "the tenant id")
+        guard limit > 0 else { return false }
+        let bound = try await read("read the tenant's live-lease bound") { db in
+            try Int.fetchOne(db.cachedStatement(sql: Self.activeCount), arguments: [tenantID]) ?? 0
+        }
+        if bound < limit { return true }
+        let at = SQLiteTime.milliseconds(now)
+        return try await write("count the tenant's live leases") { db in
+            let live =
+                try Int.fetchOne(db.cachedStatement(sql: Self.countLiveUpTo), arguments: [tenantID, at, limit]) ?? 0
+            guard live < limit else { return false }
+            try db.cachedStatement(sql: Self.resetActiveCount).execute(arguments: [live, tenantID])
+            return true
         }
     }
 

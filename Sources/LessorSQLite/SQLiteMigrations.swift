@@ -5,7 +5,10 @@ import GRDB
 enum SQLiteMigrations {
     /// The identifiers of every migration this version knows, oldest first.
     static var identifiers: [String] {
-        ["v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering"]
+        [
+            "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
+            "v4-tenant-active-lease-counts",
+        ]
     }
 
     static var migrator: DatabaseMigrator {
@@ -86,6 +89,22 @@ enum SQLiteMigrations {
                     DROP INDEX leases_active_by_tenant;
                     CREATE INDEX leases_active_by_tenant ON leases (tenant_id, expires_at, state)
                         WHERE state = 'active';
+                    """)
+        }
+        migrator.registerMigration("v4-tenant-active-lease-counts") { db in
+            try db.execute(
+                sql: """
+                    -- An upper bound of each tenant's live leases: every activation adds one, in the
+                    -- activating write (SQLiteLeaseStore.activate), and the quota check sets it back to
+                    -- the exact count when it has to count (SQLiteLeaseStore.liveLeasesBelow).
+                    -- Revocations and expiry leave it alone, so they cost nothing here; a quota check
+                    -- well under the limit reads one row instead of counting the tenant's leases.
+                    CREATE TABLE tenant_active_leases (
+                        tenant_id TEXT PRIMARY KEY NOT NULL,
+                        active INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO tenant_active_leases (tenant_id, active)
+                        SELECT tenant_id, COUNT(*) FROM leases WHERE state = 'active' GROUP BY tenant_id;
                     """)
         }
         return migrator
