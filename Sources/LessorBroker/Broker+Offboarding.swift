@@ -156,7 +156,7 @@ extension Broker {
         // The store and the audit log write on threads of their own, so both writes run at once;
         // the batch counts only once both are durable.
         async let marked = Self.outcome { () throws(LessorError) in
-            try await self.store.markRevoked(leaseIDs: succeeded.map(\.id), at: self.clock.now)
+            try await self.store.markRevoked(leaseIDs: succeeded.map(\.id), tenantID: tenant.id, at: self.clock.now)
         }
         let audited = await Self.outcome { () throws(LessorError) in try await self.audit.append(contentsOf: entries) }
         _ = try await marked.get()
