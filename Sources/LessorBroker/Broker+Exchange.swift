@@ -87,7 +87,7 @@ extension Broker {
                     lease: lease, enginePath: Array(path.segments.dropFirst()), identity: caller.identity, actor: actor,
                     scopeDown: scopeDown))
         } catch {
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
             try await refuse(
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
                 decision: decision)
@@ -103,7 +103,7 @@ extension Broker {
         } catch {
             // Not recorded as active (a lookup key another lease has, or the store failed): the
             // credential must not stay valid.
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
             try await refuse(
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
@@ -112,7 +112,7 @@ extension Broker {
         // Offboarding marks the tenant before it scans for leases: re-reading the state after
         // activation closes the window where a lease activated behind the scan would stay live.
         guard activated, try await store.tenant(tenant.id)?.state == .active else {
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
             try await refuse(
                 LessorError(.tenantInactive, "tenant \(tenant.id) was offboarded while the credential was issued"),
@@ -138,7 +138,7 @@ extension Broker {
         } catch {
             // Fail closed: a credential nobody can account for must not stay valid.
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
             logger.error(
                 "grant not recorded by any audit device: credential revoked, request refused",
                 metadata: ["request_id": "\(caller.requestID)", "tenant_id": "\(tenant.id)"])

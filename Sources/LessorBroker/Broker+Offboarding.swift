@@ -47,18 +47,26 @@ extension Broker {
 
         var revoked = 0
         var failed: Set<String> = []
+        // Recorded but not yet marked revoked: the batch before the one under way.
+        var unmarked: [String] = []
         var batch = try await store.outstandingLeases(tenantID: tenantID, after: nil, limit: Self.offboardingBatch)
         while let last = batch.last {
-            // The next batch is read while this one is revoked: it lies past the cursor, so the
-            // marks of this batch cannot change it.
+            // The next batch is read, and the previous one marked, while this one is revoked and
+            // recorded: the read lies past the cursor, so no mark can change it.
             async let following = Self.outcome { () throws(LessorError) in
                 try await self.store.outstandingLeases(tenantID: tenantID, after: last.id, limit: Self.offboardingBatch)
             }
+            async let marked = Self.outcome { [unmarked] () throws(LessorError) in
+                try await self.store.markRevoked(leaseIDs: unmarked, tenantID: tenantID, at: self.clock.now)
+            }
             let outcome = try await revokeBatch(batch, tenant: record, requestID: caller.requestID)
-            revoked += outcome.revoked
+            _ = try await marked.get()
+            unmarked = outcome.recorded
+            revoked += outcome.recorded.count
             failed.formUnion(outcome.failed)
             batch = try await following.get()
         }
+        _ = try await store.markRevoked(leaseIDs: unmarked, tenantID: tenantID, at: clock.now)
         let engineOutcome = try await offboardEngines(
             tenantID: tenantID, caller: caller, binding: binding.name, decision: decision)
         try await store.finishOffboarding(tenantID, at: clock.now)
@@ -127,10 +135,11 @@ extension Broker {
         return (actions, failures)
     }
 
-    /// Revokes one batch concurrently through the engines, marks the successes revoked in one
-    /// store call and audits each lease; failures go through the retry path.
+    /// Revokes one batch concurrently through the engines and records each success; the caller
+    /// marks those revoked only then, so a failed audit leaves them outstanding and a re-run
+    /// revokes and records them again. Failures go through the retry path.
     private func revokeBatch(_ batch: [Lease], tenant: TenantRecord, requestID: String) async throws(LessorError)
-        -> (revoked: Int, failed: [String])
+        -> (recorded: [String], failed: [String])
     {
         let results = await withTaskGroup(of: (Lease, Bool).self) { group in
             for lease in batch {
@@ -153,14 +162,7 @@ extension Broker {
                 path: lease.path, leaseID: lease.id, decision: .allow, reason: "tenant offboarded",
                 policyDigest: lease.policyDigest, details: ["engine": lease.engine])
         }
-        // The store and the audit log write on threads of their own, so both writes run at once;
-        // the batch counts only once both are durable.
-        async let marked = Self.outcome { () throws(LessorError) in
-            try await self.store.markRevoked(leaseIDs: succeeded.map(\.id), at: self.clock.now)
-        }
-        let audited = await Self.outcome { () throws(LessorError) in try await self.audit.append(contentsOf: entries) }
-        _ = try await marked.get()
-        _ = try audited.get()
+        _ = try await audit.append(contentsOf: entries)
         var failed: [String] = []
         for (lease, ok) in results where !ok {
             if try await revokeOutstanding(lease, tenant: tenant, cause: "tenant offboarded", requestID: requestID)
@@ -169,10 +171,10 @@ extension Broker {
                 failed.append(lease.id)
             }
         }
-        return (succeeded.count, failed)
+        return (succeeded.map(\.id), failed)
     }
 
-    /// Leases read, revoked, marked and audited together.
+    /// Leases read, revoked, recorded and marked together.
     static let offboardingBatch = 1000
 
     /// The outcome of `body` as a value, for work that runs beside other work.

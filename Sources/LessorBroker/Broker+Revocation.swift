@@ -40,7 +40,7 @@ extension Broker {
                     policyDigest: lease.policyDigest, details: ["cause": cause, "engine": lease.engine]))
             return exhausted ? .irrevocable : .revoking
         }
-        _ = try await store.markRevoked(leaseIDs: [lease.id], at: clock.now)
+        _ = try await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
         _ = try await audit.append(
             AuditEntry(
                 event: .revoke, scope: scope, requestID: requestID, subject: subject, binding: lease.binding,

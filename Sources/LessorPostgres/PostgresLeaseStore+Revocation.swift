@@ -4,7 +4,8 @@ import PostgresNIO
 
 extension PostgresLeaseStore {
     /// One statement for the whole batch (`id = ANY($1)`).
-    public func markRevoked(leaseIDs: [String], at now: Date) async throws(LessorError) -> Int {
+    public func markRevoked(leaseIDs: [String], tenantID: String, at now: Date) async throws(LessorError) -> Int {
+        try PostgresInput.require(tenantID, "the tenant id")
         for id in leaseIDs { try PostgresInput.require(id, "a lease id") }
         guard !leaseIDs.isEmpty else { return 0 }
         return try await rows(
@@ -12,7 +13,7 @@ extension PostgresLeaseStore {
             WITH changed AS (
                 UPDATE leases SET state = 'revoked', next_attempt_at = NULL,
                     revoked_at = \(PostgresTime.milliseconds(now))
-                WHERE id = ANY(\(leaseIDs)) AND state IN ('pending', 'active', 'revoking')
+                WHERE tenant_id = \(tenantID) AND id = ANY(\(leaseIDs)) AND state IN ('pending', 'active', 'revoking')
                 RETURNING 1
             )
             SELECT count(*) FROM changed

@@ -50,9 +50,10 @@ extension SQLiteLeaseStore {
         RETURNING \(LeaseRow.columns)
         """
 
+    /// The ids come as one JSON array; with the tenant named, each is found by the primary key.
     static let markRevoked = """
         UPDATE leases SET state = 'revoked', next_attempt_at = NULL, revoked_at = ?
-        WHERE id = ? AND state IN \(LeaseRow.outstandingStates)
+        WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?)) AND state IN \(LeaseRow.outstandingStates)
         """
 
     static let recordRevocationFailure = """

@@ -188,18 +188,15 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         }
     }
 
-    public func markRevoked(leaseIDs: [String], at now: Date) async throws(LessorError) -> Int {
+    public func markRevoked(leaseIDs: [String], tenantID: String, at now: Date) async throws(LessorError) -> Int {
+        try Self.require(tenantID, "the tenant id")
         guard !leaseIDs.isEmpty else { return 0 }
         for id in leaseIDs { try Self.require(id, "a lease id") }
         let at = SQLiteTime.milliseconds(now)
-        return try await write("mark the leases revoked") { db in
-            let statement = try db.cachedStatement(sql: Self.markRevoked)
-            var changed = 0
-            for id in leaseIDs {
-                try statement.execute(arguments: [at, id])
-                changed += db.changesCount
-            }
-            return changed
+        let ids = String(decoding: AuditCanonicalJSON.encode(.array(leaseIDs.map(JSONValue.string))), as: UTF8.self)
+        return try await write("mark the leases revoked", changesOnce: true) { db in
+            try db.cachedStatement(sql: Self.markRevoked).execute(arguments: [at, tenantID, ids])
+            return db.changesCount
         }
     }
 

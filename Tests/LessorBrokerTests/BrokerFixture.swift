@@ -29,7 +29,7 @@ final class BrokerFixture: Sendable {
 
     init(
         extraEngines: [any CredentialEngine] = [], settings: Broker.Settings = .init(),
-        metrics: BrokerMetrics = .disabled
+        metrics: BrokerMetrics = .disabled, auditSink: (AuditLog) -> any AuditSink = { $0 }
     ) throws {
         directory = NSTemporaryDirectory() + "lessor-broker-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: "\(directory)/policies", withIntermediateDirectories: true)
@@ -48,7 +48,7 @@ final class BrokerFixture: Sendable {
             keyring: try TokenSigningKeyring(directory: "\(directory)/token-keys", now: clock.now),
             maxTokenLifetime: .seconds(43_200), clock: clock.wallClock)
         broker = Broker(
-            store: store, audit: audit, policies: policies, engines: [tokenEngine] + extraEngines,
+            store: store, audit: auditSink(audit), policies: policies, engines: [tokenEngine] + extraEngines,
             keyring: TenantKeyring(brokerKey: try SecretBox(key: SecretBox.generateKey())), settings: settings,
             clock: clock.wallClock, logger: logger, metrics: metrics)
     }

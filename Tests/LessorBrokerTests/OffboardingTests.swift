@@ -56,6 +56,46 @@ struct OffboardingTests {
         await fixture.cleanUp()
     }
 
+    @Test("A batch whose revoke records cannot be written stays outstanding, and a re-run revokes and records it")
+    func offboardingFailsClosedOnTheAudit() async throws {
+        var sink: BatchFailingAuditSink?
+        let fixture = try BrokerFixture(auditSink: { log in
+            let failing = BatchFailingAuditSink(log)
+            sink = failing
+            return failing
+        })
+        let failing = try #require(sink)
+        let acme = fixture.workload("acme")
+        var leases: [Lease] = []
+        for _ in 0..<5 {
+            leases.append(
+                try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil).lease)
+        }
+
+        await #expect(throws: LessorError.self) {
+            _ = try await fixture.broker.offboard(fixture.admin(), tenantID: "acme", reason: "contract ended")
+        }
+        for lease in leases {
+            #expect(
+                try await fixture.store.lease(id: lease.id, tenantID: "acme")?.state == .active,
+                "a lease is never marked revoked without its revoke record")
+        }
+        #expect(try await fixture.store.tenant("acme")?.state == .offboarding, "new exchanges stay refused")
+
+        failing.recover()
+        let report = try await fixture.broker.offboard(fixture.admin(), tenantID: "acme", reason: "contract ended")
+        #expect(report.leasesRevoked == 5)
+        let revoked = try await fixture.auditRecords().filter {
+            $0["event"]?.stringValue == "revoke" && $0["tenant_id"]?.stringValue == "acme"
+        }
+        #expect(revoked.count == 5, "one record per lease, none from the failed run (lease ids are keyed hashes)")
+        #expect(Set(revoked.compactMap { $0["lease_id"]?.stringValue }).count == 5)
+        for lease in leases {
+            #expect(try await fixture.store.lease(id: lease.id, tenantID: "acme")?.state == .revoked)
+        }
+        await fixture.cleanUp()
+    }
+
     @Test("An offboarded tenant's valid token gets nothing, and a policy reload cannot revive it")
     func offboardedTenantGetsNothing() async throws {
         let fixture = try BrokerFixture()

@@ -87,7 +87,7 @@ struct StoreContractTests {
         try await store.makeTenant("acme")
         try await store.insertIntent(F.lease("lease-1"))
 
-        #expect(try await store.markRevoked(leaseIDs: ["lease-1"], at: F.at(1)) == 1)
+        #expect(try await store.markRevoked(leaseIDs: ["lease-1"], tenantID: "acme", at: F.at(1)) == 1)
         #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [1], lookupDigest: nil) == false)
         let stored = try #require(try await store.lease(id: "lease-1", tenantID: "acme"))
         #expect(stored.state == .revoked)
@@ -185,13 +185,13 @@ struct StoreContractTests {
         try await store.makeTenant("acme")
         try await store.insertIntent(F.lease("lease-1"))
         #expect(try await store.activate(leaseID: "lease-1", sealedRevocationHandle: [1], lookupDigest: F.digest(1)))
-        #expect(try await store.markRevoked(leaseIDs: ["lease-1"], at: F.at(5)) == 1)
+        #expect(try await store.markRevoked(leaseIDs: ["lease-1"], tenantID: "acme", at: F.at(5)) == 1)
         let revoked = try #require(try await store.lease(lookupDigest: F.digest(1)))
         #expect(revoked.id == "lease-1")
         #expect(revoked.state == .revoked)
 
         try await store.insertIntent(F.lease("lease-2"))
-        _ = try await store.markRevoked(leaseIDs: ["lease-2"], at: F.at(6))
+        _ = try await store.markRevoked(leaseIDs: ["lease-2"], tenantID: "acme", at: F.at(6))
         #expect(
             try await store.activate(leaseID: "lease-2", sealedRevocationHandle: nil, lookupDigest: F.digest(2))
                 == false)
@@ -266,7 +266,7 @@ struct StoreContractTests {
         try await store.makeTenant("acme")
         try await store.insertIntent(F.lease("pending"))
         try await store.issue(F.lease("revoked"))
-        _ = try await store.markRevoked(leaseIDs: ["revoked"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(1))
         try await store.issue(F.lease("expired", ttl: 600))
 
         #expect(try await store.extend(leaseID: "pending", tenantID: "acme", to: F.at(900), at: F.at(10)) == nil)
@@ -289,16 +289,29 @@ struct StoreContractTests {
         try await store.issue(F.lease("irrevocable"))
         try await store.recordRevocationFailure(leaseID: "irrevocable", attempts: 6, nextAttemptAt: nil, error: "gone")
         try await store.issue(F.lease("revoked"))
-        _ = try await store.markRevoked(leaseIDs: ["revoked"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(1))
 
         let ids = ["pending", "active", "revoking", "irrevocable", "revoked", "missing", "active"]
-        #expect(try await store.markRevoked(leaseIDs: ids, at: F.at(2)) == 3)
-        #expect(try await store.markRevoked(leaseIDs: ids, at: F.at(3)) == 0)
-        #expect(try await store.markRevoked(leaseIDs: [], at: F.at(3)) == 0)
+        #expect(try await store.markRevoked(leaseIDs: ids, tenantID: "acme", at: F.at(2)) == 3)
+        #expect(try await store.markRevoked(leaseIDs: ids, tenantID: "acme", at: F.at(3)) == 0)
+        #expect(try await store.markRevoked(leaseIDs: [], tenantID: "acme", at: F.at(3)) == 0)
         for id in ["pending", "active", "revoking", "revoked"] {
             #expect(try await store.lease(id: id, tenantID: "acme")?.state == .revoked)
         }
         #expect(try await store.lease(id: "irrevocable", tenantID: "acme")?.state == .irrevocable)
+    }
+
+    @Test("markRevoked naming another tenant changes none of this tenant's leases", arguments: StoreKind.allCases)
+    func markRevokedStaysInItsTenant(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.makeTenant("globex")
+        try await store.issue(F.lease("acme-1"))
+        try await store.issue(F.lease("globex-1", tenant: "globex"))
+
+        #expect(try await store.markRevoked(leaseIDs: ["acme-1", "globex-1"], tenantID: "globex", at: F.at(1)) == 1)
+        #expect(try await store.lease(id: "acme-1", tenantID: "acme")?.state == .active)
+        #expect(try await store.lease(id: "globex-1", tenantID: "globex")?.state == .revoked)
     }
 
     @Test(
@@ -347,7 +360,7 @@ struct StoreContractTests {
         try await store.insertIntent(F.lease("old-intent", issuedAt: F.at(0)))
         try await store.insertIntent(F.lease("young-intent", issuedAt: F.at(950), ttl: 600))
         try await store.issue(F.lease("revoked", ttl: 600))
-        _ = try await store.markRevoked(leaseIDs: ["revoked"], at: F.at(700))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(700))
         try await store.issue(F.lease("irrevocable", ttl: 600))
         try await store.recordRevocationFailure(leaseID: "irrevocable", attempts: 6, nextAttemptAt: nil, error: "x")
 
@@ -408,7 +421,7 @@ struct StoreContractTests {
             try await store.issue(F.lease(id, binding: binding))
         }
         try await store.issue(F.lease("aa", tenant: "globex", binding: "ci"))
-        _ = try await store.markRevoked(leaseIDs: ["b"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["b"], tenantID: "acme", at: F.at(1))
 
         let first = try await store.leases(tenantID: "acme", binding: nil, after: nil, limit: 2)
         #expect(first.map(\.id) == ["a", "b"])
@@ -431,7 +444,7 @@ struct StoreContractTests {
         try await store.insertIntent(F.lease("1-pending"))
         try await store.issue(F.lease("2-active"))
         try await store.issue(F.lease("3-revoked"))
-        _ = try await store.markRevoked(leaseIDs: ["3-revoked"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["3-revoked"], tenantID: "acme", at: F.at(1))
         try await store.issue(F.lease("4-revoking"))
         try await store.recordRevocationFailure(leaseID: "4-revoking", attempts: 1, nextAttemptAt: F.at(9), error: "x")
         try await store.issue(F.lease("5-irrevocable"))
@@ -452,7 +465,7 @@ struct StoreContractTests {
         try await store.issue(F.lease("live-2", ttl: 900))
         try await store.issue(F.lease("expired", ttl: 100))
         try await store.issue(F.lease("revoked", ttl: 600))
-        _ = try await store.markRevoked(leaseIDs: ["revoked"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(1))
         try await store.insertIntent(F.lease("pending", ttl: 600))
 
         #expect(try await store.liveLeaseCount(tenantID: "acme", at: F.at(100)) == 2)
@@ -471,7 +484,7 @@ struct StoreContractTests {
         try await store.issue(F.lease("live-2", ttl: 900))
         try await store.issue(F.lease("expired", ttl: 100))
         try await store.issue(F.lease("revoked", ttl: 600))
-        _ = try await store.markRevoked(leaseIDs: ["revoked"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(1))
         try await store.issue(F.lease("revoking", ttl: 600))
         try await store.recordRevocationFailure(leaseID: "revoking", attempts: 1, nextAttemptAt: F.at(50), error: "x")
         try await store.insertIntent(F.lease("pending", ttl: 600))
@@ -487,7 +500,7 @@ struct StoreContractTests {
 
         #expect(try await store.activate(leaseID: "pending", sealedRevocationHandle: [1], lookupDigest: nil))
         #expect(try await !store.liveLeasesBelow(3, tenantID: "acme", at: now), "the activated intent counts")
-        _ = try await store.markRevoked(leaseIDs: ["live-1", "live-2"], at: F.at(150))
+        _ = try await store.markRevoked(leaseIDs: ["live-1", "live-2"], tenantID: "acme", at: F.at(150))
         #expect(try await store.liveLeasesBelow(2, tenantID: "acme", at: now), "revoked leases free their places")
         #expect(try await !store.liveLeasesBelow(1, tenantID: "acme", at: now))
         #expect(try await store.liveLeasesBelow(1, tenantID: "acme", at: F.at(700)), "expired, none is live")
@@ -508,7 +521,7 @@ struct StoreContractTests {
         try await store.issue(F.lease("irrevocable"))
         try await store.recordRevocationFailure(leaseID: "irrevocable", attempts: 6, nextAttemptAt: nil, error: "x")
         try await store.issue(F.lease("revoked"))
-        _ = try await store.markRevoked(leaseIDs: ["revoked"], at: F.at(1))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(1))
         try await store.insertIntent(F.lease("pending"))
 
         #expect(

@@ -40,8 +40,9 @@ public protocol LeaseStore: Sendable {
     /// Moves an active lease's expiry to `expiresAt` if it is still active, unexpired at `now`, and
     /// `expiresAt <= maxExpiresAt`. Returns the updated lease, or nil when it was not changed.
     func extend(leaseID: String, tenantID: String, to expiresAt: Date, at now: Date) async throws(LessorError) -> Lease?
-    /// Marks leases revoked (from any outstanding state); returns how many changed.
-    func markRevoked(leaseIDs: [String], at now: Date) async throws(LessorError) -> Int
+    /// Marks the tenant's leases revoked (from any outstanding state), in one statement; a lease
+    /// of another tenant is left alone. Returns how many changed.
+    func markRevoked(leaseIDs: [String], tenantID: String, at now: Date) async throws(LessorError) -> Int
     /// Records a failed engine revocation: `revoking` with the next attempt time, or
     /// `irrevocable` when `nextAttemptAt` is nil.
     func recordRevocationFailure(
