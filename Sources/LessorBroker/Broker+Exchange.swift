@@ -109,9 +109,9 @@ extension Broker {
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
                 decision: decision)
         }
-        // Offboarding marks the tenant before it scans for leases: re-reading the state after
-        // activation closes the window where a lease activated behind the scan would stay live.
-        guard activated, try await store.tenant(tenant.id)?.state == .active else {
+        // Activation checks the tenant is still active in the same statement: offboarding marks
+        // the tenant before it scans for leases, so no lease activates behind the scan.
+        guard activated else {
             _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
             try await refuse(

@@ -30,6 +30,7 @@ extension PostgresLeaseStore {
             UPDATE leases SET state = 'active', sealed_revocation_handle = \(sealedRevocationHandle.map { ByteBuffer(bytes: $0) }),
                 lookup_digest = \(lookupDigest)
             WHERE id = \(leaseID) AND state = 'pending'
+                AND EXISTS (SELECT 1 FROM tenants WHERE tenants.id = leases.tenant_id AND tenants.state = 'active')
             RETURNING 1
             """,
             while: "activating a lease failed")

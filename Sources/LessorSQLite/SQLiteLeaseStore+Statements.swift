@@ -20,6 +20,7 @@ extension SQLiteLeaseStore {
     static let activate = """
         UPDATE leases SET state = 'active', sealed_revocation_handle = ?, lookup_digest = ?
         WHERE id = ? AND state = 'pending'
+            AND EXISTS (SELECT 1 FROM tenants WHERE tenants.id = leases.tenant_id AND tenants.state = 'active')
         RETURNING tenant_id
         """
 

@@ -29,6 +29,8 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         configuration.label = "lessor-store"
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        // `lookUp` reads on cooperative threads: one reader each, and the default 5 for the rest.
+        configuration.maximumReaderCount = 5 + ProcessInfo.processInfo.activeProcessorCount
         configuration.publicStatementArguments = false
         configuration.prepareDatabase { db in
             // Freed content is zeroed, so a destroyed tenant key does not linger in the file.
@@ -83,7 +85,7 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
 
     public func tenant(_ id: String) async throws(LessorError) -> TenantRecord? {
         try Self.require(id, "the tenant id")
-        return try await read("read the tenant") { db in try TenantRow.fetch(db, id: id) }
+        return try lookUp("read the tenant") { db in try TenantRow.fetch(db, id: id) }
     }
 
     public func ensureTenant(_ id: String, wrappedDataKey: [UInt8], at now: Date) async throws(LessorError)
@@ -149,14 +151,14 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
     public func lease(id: String, tenantID: String) async throws(LessorError) -> Lease? {
         try Self.require(id, "the lease id")
         try Self.require(tenantID, "the tenant id")
-        return try await read("read the lease") { db in
+        return try lookUp("read the lease") { db in
             try LeaseRow.fetch(db, sql: Self.selectLease, arguments: [id, tenantID]).first
         }
     }
 
     public func lease(lookupDigest: String) async throws(LessorError) -> Lease? {
         try LookupDigest.require(lookupDigest)
-        return try await read("read the lease by its lookup digest") { db in
+        return try lookUp("read the lease by its lookup digest") { db in
             try LeaseRow.fetch(db, sql: Self.selectLeaseByLookupDigest, arguments: [lookupDigest]).first
         }
     }
@@ -257,7 +259,7 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
     public func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool {
         try Self.require(tenantID, "the tenant id")
         guard limit > 0 else { return false }
-        let bound = try await read("read the tenant's live-lease bound") { db in
+        let bound = try lookUp("read the tenant's live-lease bound") { db in
             try Int.fetchOne(db.cachedStatement(sql: Self.activeCount), arguments: [tenantID]) ?? 0
         }
         if bound < limit { return true }
@@ -285,7 +287,20 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
 
     // MARK: Plumbing
 
-    /// Runs `body` on a reader connection, in a snapshot that no write waits for.
+    /// A read of a few rows by key, on the calling thread. Every exchange makes two: handed to
+    /// GRDB's reader queues they took about 5 ms each under load (thread hops on a busy machine),
+    /// inline about 0.1 ms (bench/RESULTS.md). A WAL reader never waits for the writer, and the
+    /// pool has a reader for every cooperative thread beside the ones `read` uses.
+    private func lookUp<T>(_ action: String, _ body: (Database) throws -> T) throws(LessorError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw SQLiteStoreFailure.storeError(error, while: action)
+        }
+    }
+
+    /// A read that may scan (listings, counts, statistics), on GRDB's reader queues, in a snapshot
+    /// that no write waits for.
     private func read<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T)
         async throws(LessorError) -> T
     {

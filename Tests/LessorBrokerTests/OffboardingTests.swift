@@ -96,6 +96,27 @@ struct OffboardingTests {
         await fixture.cleanUp()
     }
 
+    @Test("A tenant offboarded while its credential is issued gets nothing, and the credential is revoked")
+    func offboardedDuringIssue() async throws {
+        let engine = OffboardingDuringIssueEngine(name: "access-keys")
+        let fixture = try BrokerFixture(extraEngines: [engine])
+        engine.attach(fixture.store)
+        let acme = fixture.workload("acme")
+
+        do {
+            _ = try await fixture.broker.exchange(acme, path: "access-keys/roles/deployer", requestedTTL: nil)
+            Issue.record("a tenant offboarded during issue got its credential")
+        } catch {
+            #expect(error.code == .tenantInactive)
+        }
+        let leaseID = try #require(engine.revokedLeaseIDs.first, "the issued credential is revoked upstream")
+        #expect(try await fixture.store.lease(id: leaseID, tenantID: "acme")?.state == .revoked)
+        #expect(try await fixture.store.liveLeaseCount(tenantID: "acme", at: fixture.clock.now) == 0)
+        let refusal = try await fixture.auditRecords().last { $0["event"]?.stringValue == "deny" }
+        #expect(refusal?["reason"]?.stringValue?.contains("offboarded while the credential was issued") == true)
+        await fixture.cleanUp()
+    }
+
     @Test("An offboarded tenant's valid token gets nothing, and a policy reload cannot revive it")
     func offboardedTenantGetsNothing() async throws {
         let fixture = try BrokerFixture()

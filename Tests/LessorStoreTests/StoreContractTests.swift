@@ -94,6 +94,22 @@ struct StoreContractTests {
         #expect(stored.sealedRevocationHandle == nil)
     }
 
+    @Test("activate refuses an intent whose tenant is no longer active", arguments: StoreKind.allCases)
+    func activateNeedsAnActiveTenant(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.makeTenant("globex")
+        try await store.insertIntent(F.lease("acme-1"))
+        try await store.insertIntent(F.lease("globex-1", tenant: "globex"))
+
+        _ = try await store.beginOffboarding("acme", at: F.at(1))
+        #expect(try await store.activate(leaseID: "acme-1", sealedRevocationHandle: [1], lookupDigest: nil) == false)
+        #expect(try await store.lease(id: "acme-1", tenantID: "acme")?.state == .pending, "left for the scan to revoke")
+        #expect(try await store.activate(leaseID: "globex-1", sealedRevocationHandle: [1], lookupDigest: nil))
+        #expect(
+            try await store.liveLeasesBelow(1, tenantID: "acme", at: F.at(2)), "a refused activation is not counted")
+    }
+
     // MARK: Lookup digest
 
     @Test(
