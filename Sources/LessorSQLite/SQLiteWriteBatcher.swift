@@ -24,6 +24,9 @@ final class SQLiteWriteBatcher: @unchecked Sendable {
             let (writes, closing) = queue.take()
             if !writes.isEmpty { commit(writes) }
             if closing {
+                // The log is copied into the file and truncated, so the next open has nothing to
+                // replay. A failure here loses nothing: that open replays the log instead.
+                _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
                 try? pool.close()
                 queue.finishClose()
                 return

@@ -40,6 +40,24 @@ struct SQLiteStoreTests {
         await reopened.close()
     }
 
+    @Test("a closed store leaves an empty write-ahead log, so the next open has nothing to replay")
+    func closeCheckpointsTheLog() async throws {
+        let path = try ScratchDirectory.newDatabasePath()
+        let store = try SQLiteLeaseStore.open(path: path)
+        _ = try await store.makeTenant("acme")
+        for index in 0..<200 { _ = try await store.issue(F.lease("lease-\(index)")) }
+        _ = try await store.lease(id: "lease-1", tenantID: "acme")
+        _ = try await store.leases(tenantID: "acme", binding: nil, after: nil, limit: 10)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the writes went through the log")
+        await store.close()
+
+        let log = try? FileManager.default.attributesOfItem(atPath: path + "-wal")
+        #expect((log?[.size] as? Int ?? 0) == 0, "the log is checkpointed and truncated")
+        let reopened = try SQLiteLeaseStore.open(path: path)
+        #expect(try await reopened.liveLeaseCount(tenantID: "acme", at: F.at(1)) == 200)
+        await reopened.close()
+    }
+
     @Test("a path in a missing directory fails to open with storeUnavailable and says what to check")
     func openFailureIsClear() async throws {
         let path = try ScratchDirectory.newDatabasePath() + "-missing/leases.sqlite"
