@@ -52,7 +52,7 @@ extension Broker {
             identity: caller.identity,
             request: PolicyRequest(path: path, capability: .read, requestedTTL: requestedTTL),
             region: settings.region)
-        guard decision.isAllowed, let ttl = decision.effectiveTTL else {
+        guard decision.isAllowed, let decidedTTL = decision.effectiveTTL else {
             try await refuse(
                 LessorError(.permissionDenied, decision.reason), caller: caller, scope: scope, binding: binding.name,
                 path: path.description, decision: decision)
@@ -64,6 +64,11 @@ extension Broker {
             try await refuse(
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, decision: decision)
         }
+        // The engine's own limit (an AWS role's maximum session) cuts the policy's TTL and renewal limit.
+        let engineLimit = engine.maximumTTL(enginePath: Array(path.segments.dropFirst()))
+        let ttl = engineLimit.map { min(decidedTTL, $0) } ?? decidedTTL
+        let renewalLimit = max(ttl, decision.maxTTL ?? ttl)
+        let maxTTL = engineLimit.map { min(renewalLimit, $0) } ?? renewalLimit
         let record = try await activeTenant(tenant.id, caller: caller, binding: binding.name, path: path.description)
         let others = quotas.beginGrant(tenant: tenant.id)
         var granting = true
@@ -75,7 +80,7 @@ extension Broker {
             id: LeaseID.make(), tenantID: tenant.id, issuer: caller.identity.issuer, subject: caller.identity.subject,
             binding: binding.name, path: path.description, engine: engine.name, issuedAt: now,
             expiresAt: now.addingTimeInterval(ttl.timeInterval),
-            maxExpiresAt: now.addingTimeInterval(max(ttl, decision.maxTTL ?? ttl).timeInterval),
+            maxExpiresAt: now.addingTimeInterval(maxTTL.timeInterval),
             renewable: engine.supportsRenewal && tenantClass.renewable && actor == nil, state: .pending,
             policyDigest: decision.bundleDigest, requestID: caller.requestID)
         try await store.insertIntent(lease)

@@ -11,7 +11,14 @@ final class AccessKeyEngine: CredentialEngine {
     let fixedKeyID: String?
     private let revokedLeases = Mutex<[String]>([])
 
-    init(fixedKeyID: String? = nil) { self.fixedKeyID = fixedKeyID }
+    let longest: Duration?
+
+    init(fixedKeyID: String? = nil, longest: Duration? = nil) {
+        self.fixedKeyID = fixedKeyID
+        self.longest = longest
+    }
+
+    func maximumTTL(enginePath: [String]) -> Duration? { longest }
 
     var revoked: [String] { revokedLeases.withLock { $0 } }
 

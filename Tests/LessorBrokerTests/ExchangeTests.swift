@@ -44,6 +44,21 @@ struct ExchangeTests {
         await fixture.cleanUp()
     }
 
+    @Test("A lease never outlives what its engine can issue: the TTL and renewal limit are cut to the engine's")
+    func engineLimitBoundsTheLease() async throws {
+        let fixture = try BrokerFixture(extraEngines: [AccessKeyEngine(longest: .seconds(1200))])
+        let acme = fixture.workload("acme")
+        let long = try await fixture.broker.exchange(
+            acme, path: "access-keys/roles/deployer", requestedTTL: .seconds(3600))
+        #expect(long.leaseDuration == 1200)
+        #expect(long.lease.maxExpiresAt.timeIntervalSince(long.lease.issuedAt) == 1200)
+        let usual = try await fixture.broker.exchange(acme, path: "access-keys/roles/deployer", requestedTTL: nil)
+        #expect(usual.leaseDuration == 15 * 60, "the class default is shorter, and stays")
+        let grants = try await fixture.auditRecords().filter { $0["event"]?.stringValue == "grant" }
+        #expect(grants.compactMap { $0["ttl"]?.numberValue } == [1200, 900])
+        await fixture.cleanUp()
+    }
+
     @Test(
         "Refusals are typed and audited as denials",
         arguments: [

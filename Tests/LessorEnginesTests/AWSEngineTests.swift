@@ -138,6 +138,24 @@ struct AWSEngineTests {
         }
     }
 
+    @Test("a role's max_duration bounds the leases the engine backs; other paths have no limit of the engine's")
+    func roleMaximumBoundsTheLease() throws {
+        let engine = try AWSEngine(
+            configuration: AWSEngineConfiguration(
+                roles: [
+                    .init(
+                        name: "deployer", roleARNTemplate: "arn:aws:iam::123456789012:role/{{tenant}}-deployer",
+                        maxDuration: .seconds(1800))
+                ],
+                stsRegion: "us-east-1", stsEndpoint: "http://127.0.0.1:9", iamEndpoint: "http://127.0.0.1:9"),
+            credentials: AWSCredentialsProvider(
+                environment: ["AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example"],
+                homeDirectory: nil))
+        #expect(engine.maximumTTL(enginePath: ["roles", "deployer"]) == .seconds(1800))
+        #expect(engine.maximumTTL(enginePath: ["roles", "unknown"]) == nil)
+        #expect(engine.maximumTTL(enginePath: ["users", "deployer"]) == nil)
+    }
+
     @Test func stsRefusalsBecomeClearEngineErrors() async throws {
         try await MotoServer.run { moto in
             let keys = try await Self.prepare(moto)

@@ -14,6 +14,10 @@ public protocol CredentialEngine: Sendable {
     func renew(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError) -> [String: JSONValue]?
     /// Revokes upstream. Idempotent: revoking what is already gone succeeds.
     func revoke(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError)
+    /// The longest lease this engine can back at `enginePath` (the path after the engine's name),
+    /// or nil when the policy and the class alone decide. The broker cuts the lease's TTL and its
+    /// renewal limit to it, so a lease never outlives its credential.
+    func maximumTTL(enginePath: [String]) -> Duration?
     /// Offboarding's last word to the engine, after every lease of the tenant was revoked: cut off
     /// what single revocations cannot (the AWS engine denies every session issued before `at`).
     /// Returns non-secret facts for the audit record and the deletion certificate; keys start with
@@ -22,6 +26,9 @@ public protocol CredentialEngine: Sendable {
 }
 
 extension CredentialEngine {
+    /// No limit of the engine's own.
+    public func maximumTTL(enginePath: [String]) -> Duration? { nil }
+
     /// Nothing to do beyond revoking the leases.
     public func offboard(tenantID: String, at: Date) async throws(LessorError) -> [String: String] { [:] }
 }

@@ -129,6 +129,12 @@ public struct AWSEngine: CredentialEngine {
     /// documentation). The lease is marked revoked by the broker; the credentials expire on their own.
     public func revoke(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError) {}
 
+    /// The role's maximum session (`max_duration`): STS issues nothing longer.
+    public func maximumTTL(enginePath: [String]) -> Duration? {
+        guard enginePath.count == 2, enginePath[0] == "roles", let role = roles[enginePath[1]] else { return nil }
+        return role.maxDuration
+    }
+
     /// Offboarding: attaches the revoke-older-sessions deny (cutoff `at`) to every role rendered
     /// for the tenant, so credentials issued before it stop working although STS cannot revoke
     /// them one by one. Returns `aws_revoked_sessions_roles`: the role ARNs, comma-separated.

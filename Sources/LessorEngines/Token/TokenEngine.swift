@@ -75,6 +75,9 @@ public struct TokenEngine: CredentialEngine {
     /// Nothing to do upstream: the lease state is the token's revocation.
     public func revoke(_ lease: Lease, revocationHandle: [UInt8]?) async throws(LessorError) {}
 
+    /// Tokens live at most `maxTokenLifetime` (its keys stay published that long after rotation).
+    public func maximumTTL(enginePath: [String]) -> Duration? { maxTokenLifetime }
+
     private func baseClaims(lease: Lease, subject: String, audience: String) -> [String: JSONValue] {
         let issuedAt = JSONValue.number(lease.issuedAt.timeIntervalSince1970.rounded(.down))
         return [
