@@ -120,10 +120,25 @@ struct DevCommand: AsyncParsableCommand {
                 // The issuer is served by this very server, which accepts connections only once this
                 // callback returns: load its keys from a task, then announce that the broker is ready.
                 Task {
-                    for cache in verifier.keySets { await cache.refresh() }
+                    for cache in verifier.keySets { await Self.load(cache) }
                     FileHandle.standardOutput.write(Data((banner + "\n").utf8))
                 }
             })
+    }
+
+    /// Fetches the issuer's keys, retrying for up to 10 s (a loaded machine may answer the first
+    /// fetch late); says so on standard error if they still did not load, as tokens fail until then.
+    static func load(_ cache: KeySetCache) async {
+        for attempt in 1...20 {
+            await cache.refresh()
+            if await cache.status().state == .fresh { return }
+            if attempt < 20 { try? await Task.sleep(for: .milliseconds(500)) }
+        }
+        let status = await cache.status()
+        FileHandle.standardError.write(
+            Data(
+                "warning: the keys of \(status.issuer) did not load (\(status.lastError ?? "no answer")); exchanges fail until they do, see /v1/ready\n"
+                    .utf8))
     }
 
     static func writePrivate(_ path: String, _ text: String) throws -> String {
