@@ -40,12 +40,14 @@ extension Broker {
                     policyDigest: lease.policyDigest, details: ["cause": cause, "engine": lease.engine]))
             return exhausted ? .irrevocable : .revoking
         }
-        _ = try await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
+        // The record first: when no device takes it, the lease stays outstanding and the next
+        // attempt revokes and records it; a lease marked revoked always has its record.
         _ = try await audit.append(
             AuditEntry(
                 event: .revoke, scope: scope, requestID: requestID, subject: subject, binding: lease.binding,
                 path: lease.path, leaseID: lease.id, decision: .allow, reason: cause, policyDigest: lease.policyDigest,
                 details: ["engine": lease.engine]))
+        _ = try await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
         return .revoked
     }
 

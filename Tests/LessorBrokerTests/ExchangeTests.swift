@@ -103,6 +103,31 @@ struct ExchangeTests {
         await fixture.cleanUp()
     }
 
+    @Test("When no audit device can record a revocation, the lease stays outstanding and the next revoke records it")
+    func revocationFailsClosedOnTheAudit() async throws {
+        var sink: RevokeFailingAuditSink?
+        let fixture = try BrokerFixture(auditSink: { log in
+            let failing = RevokeFailingAuditSink(log)
+            sink = failing
+            return failing
+        })
+        let failing = try #require(sink)
+        let acme = fixture.workload("acme")
+        let lease = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil).lease
+
+        let refused = await #expect(throws: LessorError.self) {
+            _ = try await fixture.broker.revoke(acme, leaseID: lease.id)
+        }
+        #expect(refused?.code == .auditUnavailable)
+        #expect(try await fixture.store.lease(id: lease.id, tenantID: "acme")?.state == .active)
+
+        failing.recover()
+        #expect(try await fixture.broker.revoke(acme, leaseID: lease.id).state == .revoked)
+        let records = try await fixture.auditRecords().filter { $0["event"]?.stringValue == "revoke" }
+        #expect(records.count == 1)
+        await fixture.cleanUp()
+    }
+
     @Test("When no audit device can record the grant, the request fails and the lease is revoked")
     func failsClosedWithoutAudit() async throws {
         let fixture = try BrokerFixture()

@@ -58,9 +58,9 @@ struct OffboardingTests {
 
     @Test("A batch whose revoke records cannot be written stays outstanding, and a re-run revokes and records it")
     func offboardingFailsClosedOnTheAudit() async throws {
-        var sink: BatchFailingAuditSink?
+        var sink: RevokeFailingAuditSink?
         let fixture = try BrokerFixture(auditSink: { log in
-            let failing = BatchFailingAuditSink(log)
+            let failing = RevokeFailingAuditSink(log)
             sink = failing
             return failing
         })
