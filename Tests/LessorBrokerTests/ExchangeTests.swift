@@ -105,13 +105,7 @@ struct ExchangeTests {
 
     @Test("When no audit device can record a revocation, the lease stays outstanding and the next revoke records it")
     func revocationFailsClosedOnTheAudit() async throws {
-        var sink: RevokeFailingAuditSink?
-        let fixture = try BrokerFixture(auditSink: { log in
-            let failing = RevokeFailingAuditSink(log)
-            sink = failing
-            return failing
-        })
-        let failing = try #require(sink)
+        let (fixture, failing) = try BrokerFixture.withRevokeFailingAudit()
         let acme = fixture.workload("acme")
         let lease = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil).lease
 

@@ -58,13 +58,7 @@ struct OffboardingTests {
 
     @Test("A batch whose revoke records cannot be written stays outstanding, and a re-run revokes and records it")
     func offboardingFailsClosedOnTheAudit() async throws {
-        var sink: RevokeFailingAuditSink?
-        let fixture = try BrokerFixture(auditSink: { log in
-            let failing = RevokeFailingAuditSink(log)
-            sink = failing
-            return failing
-        })
-        let failing = try #require(sink)
+        let (fixture, failing) = try BrokerFixture.withRevokeFailingAudit()
         let acme = fixture.workload("acme")
         var leases: [Lease] = []
         for _ in 0..<5 {

@@ -32,3 +32,17 @@ final class RevokeFailingAuditSink: AuditSink, Sendable {
         throw LessorError(.auditUnavailable, "no audit device accepted the revoke record (the test's failing device)")
     }
 }
+
+extension BrokerFixture {
+    /// A fixture whose broker writes through a `RevokeFailingAuditSink` (failing until recovered).
+    static func withRevokeFailingAudit() throws -> (BrokerFixture, RevokeFailingAuditSink) {
+        var sink: RevokeFailingAuditSink?
+        let fixture = try BrokerFixture(auditSink: { log in
+            let failing = RevokeFailingAuditSink(log)
+            sink = failing
+            return failing
+        })
+        guard let sink else { throw LessorError(.internalFailure, "the fixture did not build its audit sink") }
+        return (fixture, sink)
+    }
+}
