@@ -25,9 +25,9 @@ public protocol LeaseStore: Sendable {
     /// sees the raw key), in the same statement that checks its tenant is still `active`. Returns
     /// false if the lease is no longer pending (revoked meanwhile, e.g. by offboarding) or its tenant
     /// is no longer active: the caller must revoke what it issued. Offboarding marks the tenant
-    /// before it scans for outstanding leases, so a lease is either refused here or found by the scan. A digest another lease already has is
-    /// refused with `storeUnavailable`, a malformed one with `requestInvalid`; either way the lease
-    /// stays pending.
+    /// before it scans for outstanding leases, so a lease is either refused here or found by the
+    /// scan. A digest another lease already has is refused with `storeUnavailable`, a malformed one
+    /// with `requestInvalid`; either way the lease stays pending.
     func activate(leaseID: String, sealedRevocationHandle: [UInt8]?, lookupDigest: String?) async throws(LessorError)
         -> Bool
     func lease(id: String, tenantID: String) async throws(LessorError) -> Lease?
