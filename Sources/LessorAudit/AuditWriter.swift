@@ -134,8 +134,7 @@ final class AuditWriter: @unchecked Sendable {
         let writeDuration = ContinuousClock.now - writeStarted
         let writeTime = writeDuration.components
         lastWriteSeconds = Double(writeTime.seconds) + Double(writeTime.attoseconds) / 1e18
-        let entries = requests.count { if case .append = $0 { true } else { false } }
-        onBatch?(AuditBatch(entries: entries, writeDuration: writeDuration))
+        onBatch?(AuditBatch(entries: receipts.count, writeDuration: writeDuration))
         for index in slots.indices where slots[index].state == .failed && slots[index].canRetry {
             slots[index].canRetry = false
             slots[index].lastError = (slots[index].lastError ?? "") + "; missed sequence \(firstSequence) onwards"
