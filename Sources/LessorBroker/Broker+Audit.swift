@@ -17,13 +17,15 @@ extension Broker {
             policyDigest: decision?.bundleDigest ?? policies.status.digest,
             policyCommit: decision?.bundleCommit ?? policies.status.commit, details: details)
         _ = try await audit.append(entry)
-        var metadata: Logger.Metadata = ["request_id": "\(caller.requestID)", "code": "\(error.code)"]
-        switch scope {
-        case .tenant(let id): metadata["tenant_id"] = "\(id)"
-        case .global(let name): metadata["global_scope"] = "\(name)"
+        if logger.logLevel <= .debug {
+            var metadata: Logger.Metadata = ["request_id": "\(caller.requestID)", "code": "\(error.code)"]
+            switch scope {
+            case .tenant(let id): metadata["tenant_id"] = "\(id)"
+            case .global(let name): metadata["global_scope"] = "\(name)"
+            }
+            if let path { metadata["path"] = "\(path.prefix(256))" }
+            logger.debug("refusal recorded", metadata: metadata)
         }
-        if let path { metadata["path"] = "\(path.prefix(256))" }
-        logger.debug("refusal recorded", metadata: metadata)
         throw error
     }
 

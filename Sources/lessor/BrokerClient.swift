@@ -1,6 +1,7 @@
 import ArgumentParser
 import CurlClient
 import Foundation
+import LessorConfig
 import LessorCore
 
 /// Where the CLI finds the broker and which token it presents.
@@ -52,7 +53,7 @@ struct BrokerClient {
         let request = CurlRequest(
             url: base + path, method: method, headers: allHeaders, body: body, caBundlePath: options.cacert,
             clientCertificatePath: options.clientCert, clientKeyPath: options.clientKey, totalTimeout: .seconds(60),
-            allowPlainHTTP: base.hasPrefix("http://127.0.0.1"))
+            allowPlainHTTP: LoopbackAddress.contains(url: base))
         let response: CurlResponse
         do {
             response = try await CurlHTTPClient().send(request)

@@ -21,6 +21,7 @@ struct ServerCommand: AsyncParsableCommand {
             configuration = try LessorConfiguration.load(path: config)
             try configuration.server.requireTransportSecurity()
             if checkConfig {
+                _ = try BrokerRuntime.servingCertificate(configuration)
                 _ = try BrokerRuntime.makeVerifier(configuration, logger: BrokerRuntime.makeLogger(level: "error"))
                 let policies = try BrokerRuntime.loadPolicies(configuration)
                 let aws =

@@ -54,7 +54,9 @@ struct TLSServerTests {
         }
     }
 
-    @Test("lessor server stops before opening anything when the certificate or the client CA does not load")
+    @Test(
+        "lessor server stops before opening anything, and --check-config refuses, when the certificate or the client CA does not load"
+    )
     func unreadableTLSFilesStopStartUp() async throws {
         try await withRoot { root in
             let certificates = try TestCertificates(directory: "\(root)/tls")
@@ -82,6 +84,10 @@ struct TLSServerTests {
                 #expect(result.status != 0)
                 #expect(result.errors.contains(refusal), "\(result.errors)")
                 #expect(!FileManager.default.fileExists(atPath: "\(root)/data"), "nothing is opened before TLS loads")
+                let check = try await ChildProcess.run(
+                    try LessorExecutable.url().path, ["server", "--check-config", "--config", file])
+                #expect(check.status != 0, "--check-config loads the TLS files too")
+                #expect(check.errors.contains(refusal), "\(check.errors)")
             }
         }
     }

@@ -116,6 +116,17 @@ struct LessorConfigurationTests {
         #expect(text?.contains("audiences") == true)
     }
 
+    @Test(
+        "A URL is loopback by its host only",
+        arguments: [
+            ("http://127.0.0.1:8200", true), ("https://localhost/", true), ("http://[::1]:8200/v1", true),
+            ("http://127.9.8.7", true), ("http://127.0.0.1.example.com:8200", false), ("http://10.0.0.1", false),
+            ("http://lessor.example", false), ("http://user@example.com#@127.0.0.1", false), ("not a url", false),
+        ])
+    func loopbackURLs(url: String, loopback: Bool) {
+        #expect(LoopbackAddress.contains(url: url) == loopback)
+    }
+
     @Test("Plain http is refused unless flagged as a loopback development issuer")
     func plainHTTP() throws {
         #expect(
