@@ -129,6 +129,10 @@ for prefix, scratch in (("/etc/lessor/", "etc/lessor/"), ("/var/run/secrets/less
     config = config.replace(prefix, os.path.join(root, scratch))
 open(os.path.join(root, "etc/lessor/lessor.yaml"), "w").write(config)
 PY
+    # The TLS Secret's files, as the cluster mounts them; the development pair stands in.
+    mkdir -p "$root/etc/lessor/tls"
+    cp certs-dev/server-chain.pem "$root/etc/lessor/tls/tls.crt"
+    cp certs-dev/server-key.pem "$root/etc/lessor/tls/tls.key"
     echo "-- $overlay: lessor server --check-config"
     "$lessor" server --check-config --config "$root/etc/lessor/lessor.yaml"
     echo "-- $overlay: lessor policy check (the rendered lessor-policies ConfigMap)"
