@@ -69,11 +69,9 @@ extension Broker {
         let ttl = engineLimit.map { min(decidedTTL, $0) } ?? decidedTTL
         let renewalLimit = max(ttl, decision.maxTTL ?? ttl)
         let maxTTL = engineLimit.map { min(renewalLimit, $0) } ?? renewalLimit
-        let record = try await activeTenant(tenant.id, caller: caller, binding: binding.name, path: path.description)
         let others = quotas.beginGrant(tenant: tenant.id)
         var granting = true
         defer { if granting { quotas.endGrant(tenant: tenant.id) } }
-        try await admitLease(caller, bound: bound, path: path.description, others: others, decision: decision)
 
         let now = clock.now
         var lease = Lease(
@@ -83,7 +81,7 @@ extension Broker {
             maxExpiresAt: now.addingTimeInterval(maxTTL.timeInterval),
             renewable: engine.supportsRenewal && tenantClass.renewable && actor == nil, state: .pending,
             policyDigest: decision.bundleDigest, requestID: caller.requestID)
-        try await store.insertIntent(lease)
+        try await recordIntent(lease, caller: caller, bound: bound, others: others, decision: decision)
 
         let credential: IssuedCredential
         do {
@@ -97,17 +95,16 @@ extension Broker {
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
                 decision: decision)
         }
-        let sealed = try credential.revocationHandle.map { handle throws(LessorError) in
-            try keyring.seal(handle, for: record)
-        }
+        let sealed: [UInt8]?
         let activated: Bool
         do {
+            sealed = try await seal(credential.revocationHandle, tenantID: tenant.id)
             activated = try await store.activate(
                 leaseID: lease.id, sealedRevocationHandle: sealed,
                 lookupDigest: credential.lookupKey.map(Self.lookupDigest))
         } catch {
-            // Not recorded as active (a lookup key another lease has, or the store failed): the
-            // credential must not stay valid.
+            // Not recorded as active (the handle could not be sealed, a lookup key another lease
+            // has, or the store failed): the credential must not stay valid.
             _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
             try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
             try await refuse(
@@ -150,5 +147,15 @@ extension Broker {
             throw error
         }
         return ExchangeResult(lease: lease, data: credential.data, decision: decision)
+    }
+
+    /// The engine's revocation handle sealed under the tenant's data key (the tenant is read only
+    /// then); nil when the engine gave none.
+    private func seal(_ handle: [UInt8]?, tenantID: String) async throws(LessorError) -> [UInt8]? {
+        guard let handle else { return nil }
+        guard let record = try await store.tenant(tenantID) else {
+            throw LessorError(.tenantInactive, "tenant \(tenantID) has no stored record: it gets no credentials")
+        }
+        return try keyring.seal(handle, for: record)
     }
 }

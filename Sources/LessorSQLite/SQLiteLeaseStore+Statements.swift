@@ -17,6 +17,15 @@ extension SQLiteLeaseStore {
         WHERE tenants.state <> 'offboarded' OR tenants.wrapped_data_key IS NOT NULL
         """
 
+    /// The intent, if its tenant is active and the counter row (`tenant_active_leases`, which only
+    /// rises between exact counts) is under the limit: `?2` is the lease's tenant, the last `?` the limit.
+    static let insertAdmittedIntent = """
+        INSERT INTO leases (\(LeaseRow.columns))
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+        WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ?2 AND state = 'active')
+            AND COALESCE((SELECT active FROM tenant_active_leases WHERE tenant_id = ?2), 0) < ?
+        """
+
     static let activate = """
         UPDATE leases SET state = 'active', sealed_revocation_handle = ?, lookup_digest = ?
         WHERE id = ? AND state = 'pending'

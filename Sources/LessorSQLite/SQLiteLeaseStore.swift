@@ -120,15 +120,30 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
     // MARK: Leases
 
     public func insertIntent(_ lease: Lease) async throws(LessorError) {
-        try Self.require(lease.id, "the lease id")
-        try Self.require(lease.tenantID, "the tenant id")
-        guard lease.state == .pending else {
-            throw LessorError(
-                .requestInvalid, "a lease intent must be pending, not \(lease.state.rawValue); activate it afterwards")
-        }
+        try Self.requireIntent(lease)
         let arguments = LeaseRow.arguments(lease)
         try await write("record the lease intent", changesOnce: true) { db in
             try db.cachedStatement(sql: LeaseRow.insert).execute(arguments: arguments)
+        }
+    }
+
+    public func admitIntent(_ lease: Lease, liveLeaseLimit: Int) async throws(LessorError) -> IntentAdmission {
+        try Self.requireIntent(lease)
+        let arguments = LeaseRow.arguments(lease)
+        let admitted = arguments + [liveLeaseLimit]
+        let at = SQLiteTime.milliseconds(lease.issuedAt)
+        // Changes at most the counter row (to an exact count, true whether or not the insert
+        // after it succeeds) and the intent: it needs no savepoint.
+        return try await write("record the lease intent", changesOnce: true) { db in
+            try db.cachedStatement(sql: Self.insertAdmittedIntent).execute(arguments: admitted)
+            if db.changesCount == 1 { return .recorded }
+            guard let tenant = try TenantRow.fetch(db, id: lease.tenantID) else { return .tenantUnknown }
+            guard tenant.state == .active else { return .tenantInactive(tenant.state) }
+            guard try Self.recount(db, tenantID: lease.tenantID, at: at, below: liveLeaseLimit) else {
+                return .leaseLimitReached
+            }
+            try db.cachedStatement(sql: LeaseRow.insert).execute(arguments: arguments)
+            return .recorded
         }
     }
 
@@ -265,12 +280,18 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         if bound < limit { return true }
         let at = SQLiteTime.milliseconds(now)
         return try await write("count the tenant's live leases") { db in
-            let live =
-                try Int.fetchOne(db.cachedStatement(sql: Self.countLiveUpTo), arguments: [tenantID, at, limit]) ?? 0
-            guard live < limit else { return false }
-            try db.cachedStatement(sql: Self.resetActiveCount).execute(arguments: [live, tenantID])
-            return true
+            try Self.recount(db, tenantID: tenantID, at: at, below: limit)
         }
+    }
+
+    /// Counts the tenant's live leases at `at` exactly, stopped at `limit`: below it, the counter
+    /// row is set to the count and the answer is true.
+    private static func recount(_ db: Database, tenantID: String, at: Int64, below limit: Int) throws -> Bool {
+        guard limit > 0 else { return false }
+        let live = try Int.fetchOne(db.cachedStatement(sql: countLiveUpTo), arguments: [tenantID, at, limit]) ?? 0
+        guard live < limit else { return false }
+        try db.cachedStatement(sql: resetActiveCount).execute(arguments: [live, tenantID])
+        return true
     }
 
     public func statistics(at now: Date) async throws(LessorError) -> LeaseStatistics {
@@ -312,7 +333,7 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
     }
 
     /// Queues `body` for the writer thread and returns its result once its batch is committed.
-    /// `changesOnce`: `body` changes the database in at most one statement (see `SQLiteWrite`).
+    /// `changesOnce`: `body` needs no savepoint of its own (see `SQLiteWrite`).
     private func write<T: Sendable>(
         _ action: String, changesOnce: Bool = false, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws(LessorError) -> T {
@@ -331,6 +352,15 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
 
     private static func require(_ value: String, _ what: String) throws(LessorError) {
         guard !value.isEmpty else { throw LessorError(.requestInvalid, "\(what) is empty; pass a non-empty id") }
+    }
+
+    private static func requireIntent(_ lease: Lease) throws(LessorError) {
+        try require(lease.id, "the lease id")
+        try require(lease.tenantID, "the tenant id")
+        guard lease.state == .pending else {
+            throw LessorError(
+                .requestInvalid, "a lease intent must be pending, not \(lease.state.rawValue); activate it afterwards")
+        }
     }
 
     private static func require(limit: Int) throws(LessorError) {

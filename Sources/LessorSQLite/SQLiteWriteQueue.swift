@@ -7,7 +7,8 @@ struct SQLiteWrite: Sendable {
     /// What the write does, for error messages ("record the lease intent").
     let action: String
     /// The write changes the database in at most one statement, which SQLite makes atomic by
-    /// itself: it needs no savepoint of its own.
+    /// itself, or what its earlier statements change stays true when a later one fails: it needs
+    /// no savepoint of its own.
     let changesOnce: Bool
     /// Runs the write's statements and returns how to answer the caller once the batch commits.
     let run: @Sendable (Database) throws -> @Sendable () -> Void

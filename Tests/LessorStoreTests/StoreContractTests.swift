@@ -110,6 +110,61 @@ struct StoreContractTests {
             try await store.liveLeasesBelow(1, tenantID: "acme", at: F.at(2)), "a refused activation is not counted")
     }
 
+    @Test(
+        "admitIntent records an intent only for a known, active tenant, and writes nothing otherwise",
+        arguments: StoreKind.allCases)
+    func admitIntentNeedsAnActiveTenant(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.makeTenant("globex")
+
+        #expect(
+            try await store.admitIntent(F.lease("nobody-1", tenant: "nobody"), liveLeaseLimit: 10) == .tenantUnknown)
+        #expect(try await store.lease(id: "nobody-1", tenantID: "nobody") == nil)
+        #expect(try await store.admitIntent(F.lease("acme-1"), liveLeaseLimit: 10) == .recorded)
+        #expect(try await store.lease(id: "acme-1", tenantID: "acme")?.state == .pending)
+
+        _ = try await store.beginOffboarding("globex", at: F.at(1))
+        #expect(
+            try await store.admitIntent(F.lease("globex-1", tenant: "globex"), liveLeaseLimit: 10)
+                == .tenantInactive(.offboarding))
+        try await store.finishOffboarding("globex", at: F.at(2))
+        #expect(
+            try await store.admitIntent(F.lease("globex-2", tenant: "globex"), liveLeaseLimit: 10)
+                == .tenantInactive(.offboarded))
+        #expect(try await store.outstandingLeases(tenantID: "globex", after: nil, limit: 10).isEmpty)
+    }
+
+    @Test(
+        "admitIntent counts live leases exactly at the intent's time: expired, revoked, pending and other tenants' leave room",
+        arguments: StoreKind.allCases)
+    func admitIntentCountsLiveLeases(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        try await store.makeTenant("acme")
+        try await store.makeTenant("globex")
+        try await store.issue(F.lease("live-1", ttl: 600))
+        try await store.issue(F.lease("live-2", ttl: 900))
+        try await store.issue(F.lease("expired", ttl: 100))
+        try await store.issue(F.lease("revoked", ttl: 600))
+        _ = try await store.markRevoked(leaseIDs: ["revoked"], tenantID: "acme", at: F.at(1))
+        try await store.insertIntent(F.lease("pending", ttl: 600))
+        try await store.issue(F.lease("other-tenant", tenant: "globex", ttl: 600))
+
+        let at200 = { (id: String) in F.lease(id, issuedAt: F.at(200)) }
+        #expect(try await store.admitIntent(at200("full"), liveLeaseLimit: 2) == .leaseLimitReached)
+        #expect(try await store.lease(id: "full", tenantID: "acme") == nil, "a refused intent is not written")
+        #expect(try await store.admitIntent(at200("zero"), liveLeaseLimit: 0) == .leaseLimitReached)
+        #expect(try await store.admitIntent(at200("room"), liveLeaseLimit: 3) == .recorded)
+        #expect(try await store.lease(id: "room", tenantID: "acme")?.state == .pending)
+
+        // Revocations lower no counter a store may keep: the check must still find the room.
+        _ = try await store.markRevoked(leaseIDs: ["live-1", "live-2"], tenantID: "acme", at: F.at(150))
+        #expect(try await store.admitIntent(at200("freed"), liveLeaseLimit: 1) == .recorded)
+        #expect(
+            try await store.admitIntent(F.lease("later", issuedAt: F.at(1000)), liveLeaseLimit: 1) == .recorded,
+            "by then every lease has expired")
+    }
+
     // MARK: Lookup digest
 
     @Test(

@@ -18,8 +18,14 @@ public protocol LeaseStore: Sendable {
 
     // MARK: Leases
 
-    /// Writes the durable intent (`state == .pending`) before the engine is asked.
+    /// Writes the durable intent (`state == .pending`) whatever its tenant's state: for tools and
+    /// tests that set up leases. An exchange uses `admitIntent`.
     func insertIntent(_ lease: Lease) async throws(LessorError)
+    /// Writes the durable intent (`state == .pending`) before the engine is asked, in the same write
+    /// that checks its tenant is `active` and holds fewer than `liveLeaseLimit` live leases (active,
+    /// unexpired at the intent's `issuedAt`). Otherwise nothing is written and the answer says why.
+    /// The exchange's tenant and quota checks, so that it reads nothing on its own.
+    func admitIntent(_ lease: Lease, liveLeaseLimit: Int) async throws(LessorError) -> IntentAdmission
     /// `pending` → `active` with the sealed revocation handle and, when the credential has a lookup
     /// key, its digest (`LookupDigest`: lower-case hex SHA-256, computed by the broker; the store never
     /// sees the raw key), in the same statement that checks its tenant is still `active`. Returns
