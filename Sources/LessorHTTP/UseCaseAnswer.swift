@@ -21,3 +21,10 @@ func answerJSON<Body: Encodable>(
 ) async throws -> Response {
     try JSONCoding.response(try await answer(context, body))
 }
+
+/// `answer`, for a body already in `JSONValue` form (written without `JSONEncoder`).
+func answerJSON(
+    _ context: LessorRequestContext, _ body: () async throws(LessorError) -> JSONValue
+) async throws -> Response {
+    JSONCoding.response(json: try await answer(context, body))
+}
