@@ -2,7 +2,10 @@
 # Token exchanges per second and their p50/p99 latency with 64 concurrent keep-alive HTTPS clients
 # on loopback, beside the same server's `GET /v1/health` throughput (its HTTP ceiling), in one run.
 # The broker is `lessor dev` (SQLite store, file audit log with group commit, token engine) in a
-# temporary data directory. Usage: bench/exchange.sh [seconds-per-measurement]
+# temporary data directory. Beside each rate it prints the broker's CPU (from /proc: cores busy
+# during the run, and CPU milliseconds per request). Usage: bench/exchange.sh [seconds-per-measurement]
+# LESSOR_BENCH_BINARY=path runs that lessor binary instead of building this tree (for before/after
+# runs from one checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
@@ -11,10 +14,14 @@ connections=64
 if ! command -v wrk >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-build_log=$(swift build -c release --scratch-path .build-bench --product lessor 2>&1) || {
-    printf '%s\n' "$build_log" >&2
-    exit 1
-}
+lessor="${LESSOR_BENCH_BINARY:-}"
+if [ -z "$lessor" ]; then
+    build_log=$(swift build -c release --scratch-path .build-bench --product lessor 2>&1) || {
+        printf '%s\n' "$build_log" >&2
+        exit 1
+    }
+    lessor=.build-bench/release/lessor
+fi
 
 data_dir=$(mktemp -d "${TMPDIR:-/tmp}/lessor-bench-exchange.XXXXXX")
 broker_pid=""
@@ -35,7 +42,7 @@ sed -i -e 's/rate_limit: {requests_per_second: 20, burst: 40}/rate_limit: {reque
 grep -q 'max_leases: 10000000' "$data_dir/bench-policies/classes.yaml" || { echo "classes.yaml changed" >&2; exit 1; }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-.build-bench/release/lessor dev --port "$port" --data-dir "$data_dir" --policies "$data_dir/bench-policies" >"$data_dir/broker.log" 2>&1 &
+"$lessor" dev --port "$port" --data-dir "$data_dir" --policies "$data_dir/bench-policies" >"$data_dir/broker.log" 2>&1 &
 broker_pid=$!
 for _ in $(seq 1 600); do
     grep -q "Offboard tenant" "$data_dir/broker.log" && break
@@ -48,9 +55,23 @@ address="https://127.0.0.1:$port"
 # A few requests first, so both endpoints start warm (connections, key caches, prepared statements).
 LESSOR_BENCH_TOKEN_FILE="$data_dir/token" wrk -t2 -c"$connections" -d2s -s bench/post.lua \
     "$address/v1/creds/token/audiences/app" >/dev/null
+# The broker's user + system CPU ticks (/proc/PID/stat fields 14 and 15) and the time, in seconds.
+cpu_mark() { echo "$(awk '{print $14 + $15}' "/proc/$broker_pid/stat") $(date +%s.%N)"; }
+ticks=$(getconf CLK_TCK)
+# cores busy between two marks, and CPU milliseconds per request at a rate of $3 requests/s
+cpu_use() {
+    awk -v a="$1" -v b="$2" -v rate="$3" -v hz="$ticks" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        cores = (y[1] - x[1]) / hz / (y[2] - x[2])
+        printf "%.2f cores, %.3f ms/request", cores, (rate > 0 ? cores * 1000 / rate : 0)
+    }'
+}
+mark0=$(cpu_mark)
 health=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$address/v1/health")
+mark1=$(cpu_mark)
 exchange=$(LESSOR_BENCH_TOKEN_FILE="$data_dir/token" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
     -s bench/post.lua "$address/v1/creds/token/audiences/app")
+mark2=$(cpu_mark)
 
 kill -TERM "$broker_pid"
 wait "$broker_pid" || true
@@ -67,12 +88,13 @@ errors() {
 
 printf 'wrk -t2 -c%s -d%ss --latency, HTTPS keep-alive on loopback, load average %s\n\n' \
     "$connections" "$seconds" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '| endpoint | requests/s | p50 | p99 | errors |\n'
-printf '|---|---|---|---|---|\n'
-printf '| POST /v1/creds/token/audiences/app | %s | %s | %s | %s |\n' "$(rate "$exchange")" \
-    "$(percentile "$exchange" 50%)" "$(percentile "$exchange" 99%)" "$(errors "$exchange")"
-printf '| GET /v1/health | %s | %s | %s | %s |\n' "$(rate "$health")" "$(percentile "$health" 50%)" \
-    "$(percentile "$health" 99%)" "$(errors "$health")"
+printf '| endpoint | requests/s | p50 | p99 | broker CPU | errors |\n'
+printf '|---|---|---|---|---|---|\n'
+printf '| POST /v1/creds/token/audiences/app | %s | %s | %s | %s | %s |\n' "$(rate "$exchange")" \
+    "$(percentile "$exchange" 50%)" "$(percentile "$exchange" 99%)" \
+    "$(cpu_use "$mark1" "$mark2" "$(rate "$exchange")")" "$(errors "$exchange")"
+printf '| GET /v1/health | %s | %s | %s | %s | %s |\n' "$(rate "$health")" "$(percentile "$health" 50%)" \
+    "$(percentile "$health" 99%)" "$(cpu_use "$mark0" "$mark1" "$(rate "$health")")" "$(errors "$health")"
 printf '\nexchanges / health = %s\n' "$(awk -v a="$(rate "$exchange")" -v b="$(rate "$health")" \
     'BEGIN { printf "%.2f", a / b }')"
 printf '\nexchange response statuses:\n'

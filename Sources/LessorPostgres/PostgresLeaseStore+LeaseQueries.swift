@@ -69,26 +69,6 @@ extension PostgresLeaseStore {
         ).first ?? 0
     }
 
-    /// The exact count, stopped at `limit` (a per-tenant counter row would serialize every
-    /// replica's activations of one tenant on its lock).
-    public func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool {
-        try PostgresInput.require(tenantID, "the tenant id")
-        guard limit > 0 else { return false }
-        let live =
-            try await rows(
-                """
-                SELECT count(*) FROM (
-                    SELECT 1 FROM leases
-                    WHERE tenant_id = \(tenantID) AND state = 'active'
-                        AND expires_at > \(PostgresTime.milliseconds(now))
-                    LIMIT \(limit)
-                ) AS live
-                """,
-                while: "counting a tenant's live leases failed", decode: { try $0.decode(Int.self) }
-            ).first ?? 0
-        return live < limit
-    }
-
     public func statistics(at now: Date) async throws(LessorError) -> LeaseStatistics {
         let at = PostgresTime.milliseconds(now)
         let counts = try await rows(

@@ -95,8 +95,6 @@ extension SQLiteLeaseStore {
         SELECT COUNT(*) FROM leases WHERE tenant_id = ? AND state = 'active' AND expires_at > ?
         """
 
-    static let activeCount = "SELECT active FROM tenant_active_leases WHERE tenant_id = ?"
-
     static let resetActiveCount = "UPDATE tenant_active_leases SET active = ? WHERE tenant_id = ?"
 
     static let countLiveUpTo = """

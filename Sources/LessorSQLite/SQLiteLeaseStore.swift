@@ -271,19 +271,6 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
     /// an upper bound of its live leases) are below `limit`. Otherwise the live leases are counted,
     /// stopping at `limit`, in a write that also sets the bound back to that count: activations are
     /// serialized with it, so the bound never falls below the live leases.
-    public func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool {
-        try Self.require(tenantID, "the tenant id")
-        guard limit > 0 else { return false }
-        let bound = try lookUp("read the tenant's live-lease bound") { db in
-            try Int.fetchOne(db.cachedStatement(sql: Self.activeCount), arguments: [tenantID]) ?? 0
-        }
-        if bound < limit { return true }
-        let at = SQLiteTime.milliseconds(now)
-        return try await write("count the tenant's live leases") { db in
-            try Self.recount(db, tenantID: tenantID, at: at, below: limit)
-        }
-    }
-
     /// Counts the tenant's live leases at `at` exactly, stopped at `limit`: below it, the counter
     /// row is set to the count and the answer is true.
     private static func recount(_ db: Database, tenantID: String, at: Int64, below limit: Int) throws -> Bool {
@@ -308,10 +295,11 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
 
     // MARK: Plumbing
 
-    /// A read of a few rows by key, on the calling thread. Every exchange makes two: handed to
-    /// GRDB's reader queues they took about 5 ms each under load (thread hops on a busy machine),
+    /// A read of a few rows by key (a lease, a tenant), on the calling thread: handed to GRDB's
+    /// reader queues such a read took about 5 ms under load (thread hops on a busy machine),
     /// inline about 0.1 ms (bench/RESULTS.md). A WAL reader never waits for the writer, and the
-    /// pool has a reader for every cooperative thread beside the ones `read` uses.
+    /// pool has a reader for every cooperative thread beside the ones `read` uses. An exchange
+    /// makes none: its checks run in the intent's write (`admitIntent`).
     private func lookUp<T>(_ action: String, _ body: (Database) throws -> T) throws(LessorError) -> T {
         do {
             return try pool.read(body)

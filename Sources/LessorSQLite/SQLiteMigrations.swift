@@ -96,7 +96,7 @@ enum SQLiteMigrations {
                 sql: """
                     -- An upper bound of each tenant's live leases: every activation adds one, in the
                     -- activating write (SQLiteLeaseStore.activate), and the quota check sets it back to
-                    -- the exact count when it has to count (SQLiteLeaseStore.liveLeasesBelow).
+                    -- the exact count when it has to count (SQLiteLeaseStore.admitIntent).
                     -- Revocations and expiry leave it alone, so they cost nothing here; a quota check
                     -- well under the limit reads one row instead of counting the tenant's leases.
                     CREATE TABLE tenant_active_leases (

@@ -65,9 +65,6 @@ public protocol LeaseStore: Sendable {
     /// after `after`, for offboarding.
     func outstandingLeases(tenantID: String, after: String?, limit: Int) async throws(LessorError) -> [Lease]
     func liveLeaseCount(tenantID: String, at now: Date) async throws(LessorError) -> Int
-    /// Whether the tenant holds fewer than `limit` live leases (active, unexpired at `now`): the
-    /// quota check of every exchange, so its cost must not grow with the tenant's leases.
-    func liveLeasesBelow(_ limit: Int, tenantID: String, at now: Date) async throws(LessorError) -> Bool
     /// Totals for readiness and metrics.
     func statistics(at now: Date) async throws(LessorError) -> LeaseStatistics
 }
