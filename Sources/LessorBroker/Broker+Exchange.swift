@@ -75,7 +75,8 @@ extension Broker {
 
         let now = clock.now
         var lease = Lease(
-            id: LeaseID.make(), tenantID: tenant.id, issuer: caller.identity.issuer, subject: caller.identity.subject,
+            id: LeaseID.make(at: now), tenantID: tenant.id, issuer: caller.identity.issuer,
+            subject: caller.identity.subject,
             binding: binding.name, path: path.description, engine: engine.name, issuedAt: now,
             expiresAt: now.addingTimeInterval(ttl.timeInterval),
             maxExpiresAt: now.addingTimeInterval(maxTTL.timeInterval),

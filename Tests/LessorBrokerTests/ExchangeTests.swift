@@ -35,6 +35,25 @@ struct ExchangeTests {
         await fixture.cleanUp()
     }
 
+    @Test("Lease ids are unguessable and sort by issue time: the time in hex, then 192 random bits")
+    func leaseIDsSortByIssueTime() async throws {
+        let fixture = try BrokerFixture()
+        let acme = fixture.workload("acme")
+        let first = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil)
+        let twin = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil)
+        fixture.clock.advance(by: .milliseconds(1))
+        let later = try await fixture.broker.exchange(acme, path: "token/audiences/billing", requestedTTL: nil)
+
+        let milliseconds = UInt64(fixture.clock.now.timeIntervalSince1970 * 1000) - 1
+        let hex = String(milliseconds, radix: 16)
+        let prefix = "lease_" + String(repeating: "0", count: 12 - hex.utf8.count) + hex
+        #expect(first.lease.id.hasPrefix(prefix) && twin.lease.id.hasPrefix(prefix), "\(first.lease.id)")
+        #expect(first.lease.id.utf8.count == "lease_".utf8.count + 12 + 32)
+        #expect(first.lease.id != twin.lease.id, "issued in the same millisecond, told apart by the random part")
+        #expect(first.lease.id < later.lease.id && twin.lease.id < later.lease.id)
+        await fixture.cleanUp()
+    }
+
     @Test("Requested TTL is cut by the rule's max_ttl, and a longer request never passes it")
     func ttlIsBounded() async throws {
         let fixture = try BrokerFixture()
