@@ -5,7 +5,13 @@ public import LessorCore
 /// `bindings` and `policies`. All files are validated together; the result is a bundle or every
 /// problem found, each naming its file and line.
 public enum PolicyBundleLoader {
-    public static func load(directory: String) throws(PolicyIssues) -> PolicyBundle {
+    /// `verifiesClientCertificates`: whether the server that loads the bundle verifies client
+    /// certificates (`server.tls.client_ca` is set). When it does not, a binding that requires one
+    /// is an issue: no request could ever satisfy it. Nil (`lessor policy check`, which knows no
+    /// server) leaves that to the server.
+    public static func load(directory: String, verifiesClientCertificates: Bool? = nil) throws(PolicyIssues)
+        -> PolicyBundle
+    {
         let files = try yamlFiles(in: directory).filter { !$0.hasPrefix("tests/") }
         var classes: [TenantClass] = []
         var tenants: [TenantDeclaration] = []
@@ -35,7 +41,17 @@ public enum PolicyBundleLoader {
             classes: classes, tenants: tenants, bindings: bindings, policies: policies, digest: digest,
             commit: GitCommit.of(directory: directory))
         {
-        case .success(let bundle): return bundle
+        case .success(let bundle):
+            if verifiesClientCertificates == false {
+                let unsatisfiable = bundle.bindings.filter { $0.clientCertificate != nil }.map { binding in
+                    PolicyIssue(
+                        binding.location,
+                        "binding \(binding.name) requires a client certificate, but this server verifies none: set server.tls.client_ca to the CA that signs admin clients' certificates, or drop require_client_certificate"
+                    )
+                }
+                guard unsatisfiable.isEmpty else { throw PolicyIssues(unsatisfiable) }
+            }
+            return bundle
         case .failure(let problems): throw problems
         }
     }

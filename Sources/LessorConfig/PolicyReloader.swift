@@ -13,12 +13,19 @@ public struct PolicyReloader: Service {
     let store: PolicyBundleStore
     let interval: Duration
     let logger: Logger
+    /// Passed to `PolicyBundleLoader.load`: a bundle that requires client certificates the server
+    /// cannot verify is refused like any other invalid bundle.
+    let verifiesClientCertificates: Bool?
     /// Taken at construction, right after the serving bundle was loaded, so a change made before
     /// `run` starts polling is still noticed.
     let initialFingerprint: [String: String]
 
-    public init(directory: String, store: PolicyBundleStore, interval: Duration = .seconds(2), logger: Logger) {
+    public init(
+        directory: String, store: PolicyBundleStore, interval: Duration = .seconds(2),
+        verifiesClientCertificates: Bool? = nil, logger: Logger
+    ) {
         self.directory = directory
+        self.verifiesClientCertificates = verifiesClientCertificates
         self.store = store
         self.interval = interval
         self.logger = logger
@@ -54,7 +61,8 @@ public struct PolicyReloader: Service {
     /// Loads the directory once; the outcome is installed or recorded, never thrown.
     public func reload() {
         do {
-            let bundle = try PolicyBundleLoader.load(directory: directory)
+            let bundle = try PolicyBundleLoader.load(
+                directory: directory, verifiesClientCertificates: verifiesClientCertificates)
             if store.install(bundle) {
                 logger.notice(
                     "policy bundle loaded",

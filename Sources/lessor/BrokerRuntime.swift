@@ -34,11 +34,14 @@ enum BrokerRuntime {
             configurations: configuration.issuers, logger: logger, maxTokenBytes: configuration.maxTokenBytes)
     }
 
-    /// The policy bundle named by the configuration, validated; start-up stops on any issue.
+    /// The policy bundle named by the configuration, validated (a binding that requires a client
+    /// certificate needs `server.tls.client_ca`); start-up stops on any issue.
     static func loadPolicies(_ configuration: LessorConfiguration) throws -> PolicyBundleStore? {
         guard let directory = configuration.policiesDirectory else { return nil }
         do {
-            return PolicyBundleStore(try PolicyBundleLoader.load(directory: directory))
+            return PolicyBundleStore(
+                try PolicyBundleLoader.load(
+                    directory: directory, verifiesClientCertificates: configuration.server.tlsClientCA != nil))
         } catch {
             throw ValidationError("policies: \(directory) is invalid:\n\(error.description)")
         }
@@ -102,7 +105,11 @@ enum BrokerRuntime {
             services += assembly.services.map { .init(service: $0) }
         }
         if let policies, let directory = configuration.policiesDirectory {
-            services.append(.init(service: PolicyReloader(directory: directory, store: policies, logger: logger)))
+            services.append(
+                .init(
+                    service: PolicyReloader(
+                        directory: directory, store: policies,
+                        verifiesClientCertificates: configuration.server.tlsClientCA != nil, logger: logger)))
         }
         if let tls {
             services.append(.init(service: CertificateReloader(certificate: tls, logger: logger)))

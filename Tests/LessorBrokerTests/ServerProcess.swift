@@ -134,7 +134,7 @@ final class ServerProcess: @unchecked Sendable {
     static var bundle: String { BrokerFixture.bundle }
 
     /// Writes `bundle` into `<root>/policies` and returns that directory.
-    static func writePolicies(into root: String) throws -> String {
+    static func writePolicies(into root: String, bundle: String = bundle) throws -> String {
         let directory = "\(root)/policies"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try bundle.write(toFile: "\(directory)/bundle.yaml", atomically: true, encoding: .utf8)

@@ -54,6 +54,29 @@ struct TLSServerTests {
         }
     }
 
+    @Test("--check-config refuses a binding that requires a client certificate when no client CA verifies one")
+    func clientCertificateRequirementNeedsClientCA() async throws {
+        try await withRoot { root in
+            let issuer = try StaticIssuer()
+            let jwks = try issuer.writeJWKS(to: "\(root)/jwks.json")
+            let policies = try ServerProcess.writePolicies(into: root, bundle: Self.mutualTLSBundle)
+            let file = "\(root)/check.yaml"
+            try """
+            server: {address: 127.0.0.1, port: 8200, tls: {disabled_for_loopback: true}}
+            issuers:
+              - {issuer: \(StaticIssuer.url), jwks_file: \(jwks), audiences: [lessor], algorithms: [RS256]}
+            policies: \(policies)
+            data_dir: \(root)/data
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try await ChildProcess.run(
+                try LessorExecutable.url().path, ["server", "--check-config", "--config", file])
+            #expect(result.status != 0, "an admin binding no request could satisfy must not start")
+            #expect(result.errors.contains("bundle.yaml:"), "\(result.errors)")
+            #expect(result.errors.contains("requires a client certificate, but this server verifies none"))
+            #expect(result.errors.contains("server.tls.client_ca"))
+        }
+    }
+
     @Test(
         "lessor server stops before opening anything, and --check-config refuses, when the certificate or the client CA does not load"
     )

@@ -42,6 +42,26 @@ struct ClientCertificateBindingTests {
         #expect(names.first?.message.contains("needs require_client_certificate: true") == true, "\(names)")
     }
 
+    @Test("a server that verifies no client certificates refuses a binding that requires one, at the binding's line")
+    func requirementNeedsAVerifyingServer() throws {
+        let required = Self.admins("    require_client_certificate: true")
+        let refused = #expect(throws: PolicyIssues.self) {
+            try DelegationBindingTests.load(bindings: required, verifiesClientCertificates: false)
+        }
+        let issue = try #require(refused?.issues.first)
+        #expect(refused?.issues.count == 1)
+        #expect(issue.location.file == "bindings.yaml" && issue.location.line == 2, "\(issue)")
+        #expect(issue.message.contains("binding admins requires a client certificate, but this server verifies none"))
+        #expect(issue.message.contains("server.tls.client_ca"))
+
+        #expect(
+            try DelegationBindingTests.load(bindings: required, verifiesClientCertificates: true).bindings.count == 1)
+        #expect(try DelegationBindingTests.load(bindings: required).bindings.count == 1, "policy check knows no server")
+        #expect(
+            try DelegationBindingTests.load(bindings: Self.admins(""), verifiesClientCertificates: false).bindings
+                .count == 1)
+    }
+
     @Test("the verdict: none presented, a name outside the globs, any name when no globs")
     func verdict() {
         let named = ClientCertificateRequirement(names: [ClaimGlob("admin.*.test")])

@@ -34,7 +34,7 @@ struct DelegationBindingTests {
         """
 
     /// `bindings.yaml` holds `bindings`; line 1 is `bindings:`, line 2 the first item.
-    static func load(bindings: String) throws(PolicyIssues) -> PolicyBundle {
+    static func load(bindings: String, verifiesClientCertificates: Bool? = nil) throws(PolicyIssues) -> PolicyBundle {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "delegation-\(UUID().uuidString)"
         ).path
@@ -46,7 +46,7 @@ struct DelegationBindingTests {
         } catch {
             throw PolicyIssues([PolicyIssue(SourceLocation(file: directory, line: 0), "cannot write: \(error)")])
         }
-        return try PolicyBundleLoader.load(directory: directory)
+        return try PolicyBundleLoader.load(directory: directory, verifiesClientCertificates: verifiesClientCertificates)
     }
 
     static func issues(_ bindings: String) -> [PolicyIssue] {

@@ -73,6 +73,29 @@ struct PolicyReloaderTests {
         #expect(store.current.classes["basic"]?.maxTTL == .seconds(3 * 3600))
     }
 
+    @Test("On a server that verifies no client certificates, a reload that requires one is refused")
+    func reloadRequiringClientCertificatesIsRefused() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.write(Self.bundle(), to: directory)
+        let store = PolicyBundleStore(try PolicyBundleLoader.load(directory: directory))
+        let reloader = PolicyReloader(
+            directory: directory, store: store, verifiesClientCertificates: false, logger: logger)
+        let original = store.status.digest
+
+        try """
+        bindings:
+          - {name: admins, issuer: https://idp.example, bound_claims: {kubernetes.io.namespace: platform},
+             global_role: admin, policies: [operators], require_client_certificate: true}
+        policies:
+          - {name: operators, scope: global, rules: [{path: tenants/*, capabilities: [update]}]}
+        """.write(toFile: "\(directory)/admins.yaml", atomically: true, encoding: .utf8)
+        reloader.reload()
+        #expect(store.status.digest == original, "the serving bundle stays")
+        #expect(store.status.lastFailure?.contains("admins.yaml:2") == true, "\(store.status.lastFailure ?? "")")
+        #expect(store.status.lastFailure?.contains("server.tls.client_ca") == true, "\(store.status.lastFailure ?? "")")
+    }
+
     @Test("The running reloader notices a changed file without a signal")
     func fileChangeIsNoticed() async throws {
         let directory = try Self.temporaryDirectory()
