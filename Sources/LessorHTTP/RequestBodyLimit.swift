@@ -8,7 +8,10 @@ import NIOCore
 /// on: the route's first read of it throws `Exceeded`, which `RequestBody` turns into 413
 /// `request_too_large` on the route's own refusal path, so an authenticated caller's oversized
 /// request is audited like any other refusal. A body still arriving after `readTimeout` is
-/// answered 408 `request_timeout`; its stream is ended, so the connection closes.
+/// answered 408 `request_timeout`. In all three cases the connection's request stream is ended, so
+/// the connection closes after the answer: Hummingbird would otherwise read the rest of the body
+/// before the next request, and a client trickling a body it declared too large just under
+/// `idle_timeout` would hold its connection (and a `max_connections` place) for good.
 struct RequestBodyLimit: RouterMiddleware {
     /// What reading an oversized body throws.
     struct Exceeded: Error, Sendable {
@@ -37,6 +40,11 @@ struct RequestBodyLimit: RouterMiddleware {
     ) async throws -> Response {
         var request = request
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBytes {
+            let body = request.body
+            await Task {
+                var iterator = body.makeAsyncIterator()
+                await Self.endStream(&iterator)
+            }.value
             request.body = HummingbirdCore.RequestBody(asyncSequence: Refused(maxBytes: maxBytes))
         } else {
             switch await collect(request.body) {
@@ -55,13 +63,35 @@ struct RequestBodyLimit: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The body, or nil when `readTimeout` passed first (the read is then cancelled).
+    /// Ends the connection's request stream: NIO answers a read from a cancelled task by dropping
+    /// what it buffered and reading no more, after which Hummingbird closes the connection once the
+    /// answer is written. Only for a task of its own: it cancels the calling task.
+    private static func endStream(_ iterator: inout HummingbirdCore.RequestBody.AsyncIterator) async {
+        withUnsafeCurrentTask { $0?.cancel() }
+        _ = try? await iterator.next()
+    }
+
+    /// The body, or nil when `readTimeout` passed first (the read is then cancelled, which ends the
+    /// stream as `endStream` does).
     private func collect(_ body: HummingbirdCore.RequestBody) async -> Result<ByteBuffer, any Error>? {
         let (maxBytes, readTimeout) = (maxBytes, readTimeout)
         return await withTaskGroup(of: Result<ByteBuffer, any Error>?.self) { group in
             group.addTask {
                 do {
-                    return .success(try await body.collect(upTo: maxBytes))
+                    var collected: ByteBuffer?
+                    var iterator = body.makeAsyncIterator()
+                    while let part = try await iterator.next() {
+                        guard (collected?.readableBytes ?? 0) + part.readableBytes <= maxBytes else {
+                            await Self.endStream(&iterator)
+                            return .failure(NIOTooManyBytesError(maxBytes: maxBytes))
+                        }
+                        if collected == nil {
+                            collected = part
+                        } else {
+                            collected!.writeImmutableBuffer(part)
+                        }
+                    }
+                    return .success(collected ?? ByteBuffer())
                 } catch {
                     return .failure(error)
                 }
