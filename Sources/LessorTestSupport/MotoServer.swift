@@ -93,7 +93,9 @@ public final class MotoServer: @unchecked Sendable {
             """
         let result = try await ChildProcess.python(prelude + script, input: AuditCanonicalJSON.encode(spec))
         guard result.status == 0 else {
-            throw LessorError(.internalFailure, "the boto3 script failed:\n\(result.errors.suffix(3000))")
+            throw LessorError(
+                .internalFailure,
+                "the boto3 script failed:\n\(result.errors.suffix(3000))\nmoto's log ends:\n\(logTail())")
         }
         return try JSONParser.parse(result.output)
     }
@@ -107,7 +109,23 @@ public final class MotoServer: @unchecked Sendable {
     /// In moto: the broker's IAM user `lessor` (may assume `acme-*` roles and manage role
     /// policies), the role `acme-deployer` trusting it with full DynamoDB access; then IAM
     /// checking on and request recording started. Returns the user's keys.
+    ///
+    /// Under a loaded test run moto has once answered one of these calls with an error and an
+    /// empty body, which boto3 cannot parse; the set-up is then reset and tried again, up to three
+    /// times in all, and the last failure (with moto's log) is thrown.
     public func prepareBrokerUser() async throws -> Keys {
+        var attempt = 1
+        while true {
+            do {
+                return try await prepareBrokerUserOnce()
+            } catch  where attempt < 3 {
+                attempt += 1
+                _ = try await boto3("moto_api(\"/moto-api/reset\", b\"\")\nprint(\"{}\")")
+            }
+        }
+    }
+
+    private func prepareBrokerUserOnce() async throws -> Keys {
         let keys = try await boto3(
             """
             iam = client("iam")
