@@ -18,6 +18,22 @@ struct TLSServerTests {
             "    global_role: admin\n    require_client_certificate: true\n    client_certificate_names: [admin.lessor.test]\n"
     )
 
+    /// `lessor server --check-config` on a configuration with `server` as its `server:` section.
+    static func checkConfig(server: String, jwks: String, policies: String, in root: String) async throws
+        -> ChildProcess.Result
+    {
+        let file = "\(root)/check.yaml"
+        try """
+        server: \(server)
+        issuers:
+          - {issuer: \(StaticIssuer.url), jwks_file: \(jwks), audiences: [lessor], algorithms: [RS256]}
+        policies: \(policies)
+        data_dir: \(root)/data
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        return try await ChildProcess.run(
+            try LessorExecutable.url().path, ["server", "--check-config", "--config", file])
+    }
+
     @Test("--check-config refuses plain HTTP unless the address is loopback and the opt-out is explicit")
     func plainHTTPNeedsLoopbackAndOptOut() async throws {
         try await withRoot { root in
@@ -34,16 +50,7 @@ struct TLSServerTests {
                 ("{address: 127.0.0.1, port: 8200, tls: {disabled_for_loopback: true}}", nil),
             ]
             for (server, refusal) in cases {
-                let file = "\(root)/check.yaml"
-                try """
-                server: \(server)
-                issuers:
-                  - {issuer: \(StaticIssuer.url), jwks_file: \(jwks), audiences: [lessor], algorithms: [RS256]}
-                policies: \(policies)
-                data_dir: \(root)/data
-                """.write(toFile: file, atomically: true, encoding: .utf8)
-                let result = try await ChildProcess.run(
-                    try LessorExecutable.url().path, ["server", "--check-config", "--config", file])
+                let result = try await Self.checkConfig(server: server, jwks: jwks, policies: policies, in: root)
                 if let refusal {
                     #expect(result.status != 0, "\(server) must be refused")
                     #expect(result.errors.contains(refusal), "\(server): \(result.errors)")
@@ -60,16 +67,9 @@ struct TLSServerTests {
             let issuer = try StaticIssuer()
             let jwks = try issuer.writeJWKS(to: "\(root)/jwks.json")
             let policies = try ServerProcess.writePolicies(into: root, bundle: Self.mutualTLSBundle)
-            let file = "\(root)/check.yaml"
-            try """
-            server: {address: 127.0.0.1, port: 8200, tls: {disabled_for_loopback: true}}
-            issuers:
-              - {issuer: \(StaticIssuer.url), jwks_file: \(jwks), audiences: [lessor], algorithms: [RS256]}
-            policies: \(policies)
-            data_dir: \(root)/data
-            """.write(toFile: file, atomically: true, encoding: .utf8)
-            let result = try await ChildProcess.run(
-                try LessorExecutable.url().path, ["server", "--check-config", "--config", file])
+            let result = try await Self.checkConfig(
+                server: "{address: 127.0.0.1, port: 8200, tls: {disabled_for_loopback: true}}", jwks: jwks,
+                policies: policies, in: root)
             #expect(result.status != 0, "an admin binding no request could satisfy must not start")
             #expect(result.errors.contains("bundle.yaml:"), "\(result.errors)")
             #expect(result.errors.contains("requires a client certificate, but this server verifies none"))
