@@ -27,14 +27,10 @@ extension Broker {
         return engines[name] == nil ? BrokerMetrics.unknownEngine : name
     }
 
-    /// Failures of the broker, its store, engines or audit log are `failed`; every other refusal
-    /// is `denied`.
+    /// Failures of the broker or what it depends on (`LessorError.Code.isServerFault`) are
+    /// `failed`; every other refusal is `denied`.
     static func metricsResult(of error: LessorError) -> BrokerMetrics.Result {
-        let failures: Set<LessorError.Code> = [
-            .internalFailure, .auditUnavailable, .storeUnavailable, .engineFailure, .upstreamFailure,
-            .responseTooLarge, .cryptoFailure,
-        ]
-        return failures.contains(error.code) ? .failed : .denied
+        error.code.isServerFault ? .failed : .denied
     }
 }
 

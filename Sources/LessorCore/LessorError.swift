@@ -2,7 +2,7 @@
 /// fix and never carries key material, tokens or credentials. Equality uses only `code`.
 public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String, Sendable {
+        private enum Base: String, Sendable, CaseIterable {
             case tokenMalformed = "token_malformed"
             case tokenTooLarge = "token_too_large"
             case tokenExpired = "token_expired"
@@ -43,6 +43,22 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
 
         public var rawValue: String { base.rawValue }
         public var description: String { base.rawValue }
+
+        /// Every code, for tables and tests that must cover them all.
+        public static var allCases: [Code] { Base.allCases.map(Code.init) }
+
+        /// The broker or something it depends on failed (its store or audit log, an engine, an
+        /// upstream, an issuer's keys, its own crypto), as opposed to a request refused for what it
+        /// is: a 5xx status on the native API (`APIError`), `failed` in the exchange metrics.
+        public var isServerFault: Bool {
+            switch base {
+            case .issuerUnavailable, .keyInvalid, .upstreamFailure, .responseTooLarge, .cryptoFailure,
+                .internalFailure, .auditUnavailable, .auditInvalid, .storeUnavailable, .engineFailure:
+                true
+            default:
+                false
+            }
+        }
 
         public static let tokenMalformed = Code(.tokenMalformed)
         public static let tokenTooLarge = Code(.tokenTooLarge)

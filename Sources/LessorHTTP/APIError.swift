@@ -17,7 +17,7 @@ public struct APIError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch error.code {
         case .issuerUnavailable, .upstreamFailure, .auditUnavailable, .storeUnavailable: .serviceUnavailable
-        case .engineFailure: .badGateway
+        case .engineFailure, .responseTooLarge: .badGateway
         case .requestInvalid, .configInvalid, .leaseNotRenewable, .policyDocumentInvalid: .badRequest
         case .permissionDenied, .tenantInactive: .forbidden
         case .leaseNotFound: .notFound
