@@ -108,15 +108,21 @@ public enum BrokerServer {
     }
 
     /// `GET /metrics` alone, over plain HTTP, on a listener of its own (`metrics.port`), so
-    /// scrapers need no route to the broker's API and workloads none to the metrics.
+    /// scrapers need no route to the broker's API and workloads none to the metrics. It keeps the
+    /// server's `limits` (head size, idle and read timeouts, body size, connection cap), so a slow
+    /// or flooding client of this port cannot hold what the API's clients need.
     public static func metricsApplication(
-        host: String, port: Int, render: @escaping @Sendable () async -> [UInt8], logger: Logger
+        host: String, port: Int, render: @escaping @Sendable () async -> [UInt8], limits: Limits = Limits(),
+        logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router(context: LessorRequestContext.self)
+        router.add(middleware: RequestBodyLimit(maxBytes: limits.maxBodyBytes, readTimeout: limits.readTimeout))
         MetricsController(render: render).addRoutes(to: router)
         return Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "lessor"),
+            router: router, server: .http1(configuration: limits.channel),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "lessor",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             logger: logger)
     }
 

@@ -87,13 +87,13 @@ enum BrokerRuntime {
     ) async throws {
         let page = assembly.map { metricsPage(of: $0, verifier: verifier) }
         let listener = configuration.metrics.listener
+        let limits = BrokerServer.Limits(
+            maxBodyBytes: configuration.server.maxBodyBytes, maxHeaderBytes: configuration.server.maxHeaderBytes,
+            idleTimeout: configuration.server.idleTimeout, readTimeout: configuration.server.readTimeout,
+            maxConnections: configuration.server.maxConnections)
         let app = try BrokerServer.application(
             verifier: verifier, policies: policies, host: configuration.server.host, port: configuration.server.port,
-            tls: tls,
-            limits: BrokerServer.Limits(
-                maxBodyBytes: configuration.server.maxBodyBytes, maxHeaderBytes: configuration.server.maxHeaderBytes,
-                idleTimeout: configuration.server.idleTimeout, readTimeout: configuration.server.readTimeout,
-                maxConnections: configuration.server.maxConnections),
+            tls: tls, limits: limits,
             logger: logger, developmentIssuer: developmentIssuer,
             broker: assembly.map { routes(for: $0, tls: tls, metrics: listener == nil ? page : nil) },
             onServerRunning: onServerRunning)
@@ -119,7 +119,7 @@ enum BrokerRuntime {
             services.append(
                 .init(
                     service: BrokerServer.metricsApplication(
-                        host: listener.host, port: listener.port, render: page, logger: logger)))
+                        host: listener.host, port: listener.port, render: page, limits: limits, logger: logger)))
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -17,13 +17,14 @@ struct ServerLimitsTests {
 
     /// A broker with small limits, for `body`.
     static func run(
-        maxConnections: Int = slowClients * 2, _ body: (ServerProcess, StaticIssuer) async throws -> Void
+        maxConnections: Int = slowClients * 2, extra: String = "",
+        _ body: (ServerProcess, StaticIssuer) async throws -> Void
     ) async throws {
         let settings = [
             "max_body_bytes: \(maxBodyBytes)", "max_header_bytes: \(maxHeaderBytes)", "idle_timeout: \(idleSeconds)s",
             "read_timeout: \(readSeconds)s", "max_connections: \(maxConnections)",
         ]
-        try await BrokerUnderTest.run(serverSettings: settings) { try await body($0.server, $0.issuer) }
+        try await BrokerUnderTest.run(extra: extra, serverSettings: settings) { try await body($0.server, $0.issuer) }
     }
 
     @Test("a body over max_body_bytes is 413 (JSON API, RFC 8693 and STS) and audited; one within it is served")
@@ -139,6 +140,19 @@ struct ServerLimitsTests {
                 outcome["normal"]?["slow_open"]?.numberValue == count,
                 "the ordinary request was answered while every slow client was connected: \(outcome)")
             #expect(server.isRunning)
+        }
+    }
+
+    @Test("the metrics listener (metrics.port) keeps the server's limits: slow clients are cut after idle_timeout")
+    func metricsListenerKeepsTheLimits() async throws {
+        let port = Int(try LoopbackSocket.unusedPort())
+        try await Self.run(extra: "metrics: {address: 127.0.0.1, port: \(port)}") { _, _ in
+            let count = 10
+            let outcome = try await Self.slowloris(port: port, count: count)
+            #expect(outcome["connected"]?.numberValue == Double(count))
+            #expect(outcome["closed"]?.numberValue == Double(count), "every slow client is cut: \(outcome)")
+            #expect(outcome["completed_heads"]?.numberValue == 0, "no slow client ever finished its head")
+            #expect(outcome["normal"]?["status"]?.numberValue == 404, "an ordinary request is answered: \(outcome)")
         }
     }
 
