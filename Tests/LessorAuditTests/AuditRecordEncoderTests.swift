@@ -40,7 +40,8 @@ struct AuditRecordEncoderTests {
         check(tenant)
     }
 
-    @Test func everyMemberWithTextThatNeedsEscaping() throws {
+    /// Every member set, with text that needs escaping.
+    static func everyMember() throws -> AuditRecord {
         var record = AuditRecord(
             sequence: 42, time: "2026-11-24T10:00:00.123456Z", event: try .action("tenant", "offboard"),
             scope: .tenant("t\u{1}\"\\é"), prevHash: String(repeating: "a", count: 64))
@@ -58,6 +59,49 @@ struct AuditRecordEncoderTests {
         record.details = ["zeta": "1", "a": "2", "é": "3", "engine": "token", "Z": "5", "": "6"]
         record.tenantSequence = 7
         record.tenantPrevHash = String(repeating: "b", count: 64)
+        return record
+    }
+
+    /// A checkpoint with two tenant heads.
+    static func checkpoint() -> AuditRecord {
+        var record = AuditRecord(
+            sequence: 100, time: "2026-11-24T10:00:00.000000Z", event: .checkpoint, scope: .global("audit"),
+            prevHash: String(repeating: "c", count: 64))
+        record.keyID = "key-1"
+        record.signature = "c2lnbmF0dXJl"
+        record.tenantHeads = [
+            String(repeating: "d", count: 64): .init(sequence: 3, hash: String(repeating: "e", count: 64)),
+            String(repeating: "1", count: 64): .init(sequence: 12, hash: String(repeating: "f", count: 64)),
+        ]
+        return record
+    }
+
+    @Test(
+        "the records checked here set every property of AuditRecord: one added later fails this test until it is covered"
+    )
+    func everyPropertyIsCovered() throws {
+        let known: Set<String> = [
+            "sequence", "time", "event", "scope", "requestID", "subject", "binding", "path", "leaseID", "tokenID",
+            "ttlSeconds", "decision", "reason", "policyDigest", "policyCommit", "details", "tenantSequence",
+            "tenantPrevHash", "prevHash", "hash", "keyID", "signature", "tenantHeads",
+        ]
+        let records = [try Self.everyMember(), Self.checkpoint()]
+        #expect(
+            Set(Mirror(reflecting: records[0]).children.compactMap(\.label)) == known,
+            "AuditRecord's properties changed: set the new one in everyMember() or checkpoint(), and add it here")
+        for property in known.subtracting(["hash"]) {
+            let set = records.contains { record in
+                guard let value = Mirror(reflecting: record).children.first(where: { $0.label == property })?.value
+                else { return false }
+                let mirror = Mirror(reflecting: value)
+                return mirror.displayStyle != .optional || !mirror.children.isEmpty
+            }
+            #expect(set, "\(property) is set in none of the records checked")
+        }
+    }
+
+    @Test func everyMemberWithTextThatNeedsEscaping() throws {
+        var record = try Self.everyMember()
         check(record)
         record.ttlSeconds = 0
         record.details = ["engine": "token"]
@@ -65,17 +109,9 @@ struct AuditRecordEncoderTests {
     }
 
     @Test func checkpoints() {
-        var record = AuditRecord(
-            sequence: 100, time: "2026-11-24T10:00:00.000000Z", event: .checkpoint, scope: .global("audit"),
-            prevHash: String(repeating: "c", count: 64))
-        record.keyID = "key-1"
-        record.signature = "c2lnbmF0dXJl"
-        record.tenantHeads = [:]
+        var record = Self.checkpoint()
         check(record)
-        record.tenantHeads = [
-            String(repeating: "d", count: 64): .init(sequence: 3, hash: String(repeating: "e", count: 64)),
-            String(repeating: "1", count: 64): .init(sequence: 12, hash: String(repeating: "f", count: 64)),
-        ]
+        record.tenantHeads = [:]
         check(record)
     }
 }
