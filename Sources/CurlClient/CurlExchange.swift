@@ -18,6 +18,12 @@ struct CurlExchange {
         var body = request.body
         var redirects = 0
         try checkScheme(of: url, method: method)
+        guard request.clientKeyPath == nil || request.clientCertificatePath != nil else {
+            throw LessorError(
+                .requestInvalid,
+                "a client key was given without its client certificate: pass the certificate too (clientCertificatePath)"
+            )
+        }
 
         while true {
             let remaining = clock.now.duration(to: deadline)

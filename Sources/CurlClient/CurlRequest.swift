@@ -15,7 +15,8 @@ public struct CurlRequest: Sendable {
     public var caBundlePath: String?
     /// PEM client certificate presented in the TLS handshake (`CURLOPT_SSLCERT`), with its key.
     public var clientCertificatePath: String?
-    /// PEM private key of `clientCertificatePath` (`CURLOPT_SSLKEY`).
+    /// PEM private key of `clientCertificatePath` (`CURLOPT_SSLKEY`); nil when the certificate file
+    /// holds it too. A key without a certificate is refused before anything is sent.
     public var clientKeyPath: String?
     public var connectTimeout: Duration
     /// Covers the whole exchange, redirects included.

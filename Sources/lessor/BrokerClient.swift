@@ -20,6 +20,14 @@ struct BrokerClientOptions: ParsableArguments {
 
     @Option(help: "PEM private key of --client-cert (or LESSOR_CLIENT_KEY).")
     var clientKey: String? = ProcessInfo.processInfo.environment["LESSOR_CLIENT_KEY"]
+
+    func validate() throws {
+        if clientKey != nil, clientCert == nil {
+            throw ValidationError(
+                "--client-key (or LESSOR_CLIENT_KEY) needs --client-cert (or LESSOR_CLIENT_CERT): a key alone presents no certificate"
+            )
+        }
+    }
 }
 
 /// The CLI's HTTP client for the broker's JSON API, over libcurl. A refusal becomes a

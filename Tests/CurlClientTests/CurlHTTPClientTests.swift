@@ -209,6 +209,19 @@ struct CurlHTTPClientTests {
         #expect(server.hits("/jwks") == 0)
     }
 
+    @Test func clientKeyWithoutItsCertificateIsRefusedBeforeSending() async throws {
+        let server = try ScriptedHTTPServer.start(["/jwks": .respond(status: 200)])
+        defer { server.stop() }
+        var request = plain(server.url("/jwks"))
+        request.clientKeyPath = "/nonexistent/client.key"
+
+        let error = await failure(request)
+
+        #expect(error?.code == .requestInvalid)
+        #expect(error?.message.contains("without its client certificate") == true)
+        #expect(server.hits("/jwks") == 0)
+    }
+
     @Test func redirectToTheSamePortUnderAnotherHostNameIsRefused() async throws {
         // "localhost" may well reach this server, but it is not the host string that was asked for.
         let server = try ScriptedHTTPServer.start { port in

@@ -243,6 +243,15 @@ struct TLSServerTests {
                     ])
                 #expect(cliBare.status != 0)
                 #expect(cliBare.errors.contains("permission_denied"), "\(cliBare.errors)")
+                let cliKeyOnly = try await ChildProcess.run(
+                    try LessorExecutable.url().path,
+                    [
+                        "tenant", "offboard", "globex", "--reason", "again", "--address", broker.server.address,
+                        "--cacert", authority.certificate, "--token-file", "\(root)/admin.token", "--client-key",
+                        admin.key,
+                    ])
+                #expect(cliKeyOnly.status != 0)
+                #expect(cliKeyOnly.errors.contains("--client-key (or LESSOR_CLIENT_KEY) needs --client-cert"))
             }
 
             let offboardDenials = records.filter {
