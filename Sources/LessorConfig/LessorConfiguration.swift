@@ -12,6 +12,10 @@ public struct LessorConfiguration: Sendable {
         public var tlsPrivateKey: String?
         /// PEM bundle of the CAs whose client certificates are verified (optional mTLS).
         public var tlsClientCA: String?
+        /// How often the certificate and key files are checked for a change, which reloads them as
+        /// SIGHUP does (`server.tls.reload_interval`): a renewed Kubernetes Secret is picked up
+        /// without a signal.
+        public var tlsReloadInterval: Duration = .seconds(10)
         /// `server.tls.disabled_for_loopback: true`: plain HTTP, allowed only on a loopback address.
         public var plainHTTPOnLoopback = false
         /// A larger request body is refused with 413.
@@ -95,7 +99,7 @@ public struct LessorConfiguration: Sendable {
             }
             if let tls = fields["tls"] {
                 let files = try tls.mapping(allowed: [
-                    "certificate_chain", "private_key", "client_ca", "disabled_for_loopback",
+                    "certificate_chain", "private_key", "client_ca", "reload_interval", "disabled_for_loopback",
                 ])
                 if let disabled = files["disabled_for_loopback"] {
                     guard try disabled.bool(), files.count == 1 else {
@@ -114,6 +118,10 @@ public struct LessorConfiguration: Sendable {
                     configuration.server.tlsPrivateKey = resolve(try key.string())
                     if let clientCA = files["client_ca"] {
                         configuration.server.tlsClientCA = resolve(try clientCA.string())
+                    }
+                    if let interval = files["reload_interval"] {
+                        configuration.server.tlsReloadInterval = try interval.duration(
+                            in: .seconds(1)...(.seconds(3600)))
                     }
                 }
             }

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 public import LessorCore
 public import Logging
 public import ServiceLifecycle
@@ -80,15 +79,12 @@ public struct PolicyReloader: Service {
         }
     }
 
-    /// Every file's inode, size and nanosecond modification time: an in-place edit changes the
-    /// time, an atomic replacement (editors, `git checkout`, a ConfigMap swap) changes the inode.
+    /// Every file's `FileStamp`.
     static func fingerprint(of directory: String) -> [String: String] {
         var result: [String: String] = [:]
         guard let files = FileManager.default.enumerator(atPath: directory) else { return result }
         while let file = files.nextObject() as? String {
-            var status = stat()
-            guard stat("\(directory)/\(file)", &status) == 0 else { continue }
-            result[file] = "\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+            result[file] = FileStamp.of("\(directory)/\(file)")
         }
         return result
     }

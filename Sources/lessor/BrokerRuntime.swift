@@ -112,7 +112,10 @@ enum BrokerRuntime {
                         verifiesClientCertificates: configuration.server.tlsClientCA != nil, logger: logger)))
         }
         if let tls {
-            services.append(.init(service: CertificateReloader(certificate: tls, logger: logger)))
+            services.append(
+                .init(
+                    service: CertificateReloader(
+                        certificate: tls, interval: configuration.server.tlsReloadInterval, logger: logger)))
         }
         services += [.init(service: refresher), .init(service: app)]
         if let listener, let page {

@@ -176,6 +176,44 @@ struct TLSServerTests {
         }
     }
 
+    @Test(
+        "A Secret renewed the way the kubelet does it (its ..data link swapped, no signal) is served within reload_interval"
+    )
+    func certificateFilesAreWatched() async throws {
+        try await withRoot { root in
+            let certificates = try TestCertificates(directory: "\(root)/tls")
+            let authority = try await certificates.authority("server-ca")
+            let first = try await certificates.leaf("first", signedBy: authority)
+            let second = try await certificates.leaf("second", signedBy: authority)
+            let secret = "\(root)/secret"
+            // A Secret volume: tls.crt and tls.key link into ..data, itself a link to a dated directory.
+            func publish(_ pair: TestCertificates.Pair, as version: String) throws {
+                let directory = "\(secret)/..\(version)"
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try copy(
+                    pair, to: TestCertificates.Pair(certificate: "\(directory)/tls.crt", key: "\(directory)/tls.key"))
+                try FileManager.default.createSymbolicLink(
+                    atPath: "\(secret)/..data_tmp", withDestinationPath: "..\(version)")
+                #expect(rename("\(secret)/..data_tmp", "\(secret)/..data") == 0)
+            }
+            try publish(first, as: "2026_11_25_01")
+            for name in ["tls.crt", "tls.key"] {
+                try FileManager.default.createSymbolicLink(
+                    atPath: "\(secret)/\(name)", withDestinationPath: "..data/\(name)")
+            }
+            let serving = TestCertificates.Pair(certificate: "\(secret)/tls.crt", key: "\(secret)/tls.key")
+            let tls = "{certificate_chain: \(serving.certificate), private_key: \(serving.key), reload_interval: 1s}"
+            let secondPrint = try await TestCertificates.fingerprint(ofFile: second.certificate)
+            try await withServer(root: root, tls: tls, caBundle: authority.certificate) { broker, _ in
+                let server = broker.server
+                #expect(try await TestCertificates.servedFingerprint(port: server.port) != secondPrint)
+                try publish(second, as: "2026_11_25_02")
+                try await waitForTLS(server) { $0["fingerprint_sha256"]?.stringValue == secondPrint }
+                #expect(try await TestCertificates.servedFingerprint(port: server.port) == secondPrint)
+            }
+        }
+    }
+
     @Test("An admin binding requiring mTLS: refused without a client certificate, with another CA's or a wrong name")
     func mutualTLSForAdmins() async throws {
         try await withRoot { root in

@@ -83,6 +83,7 @@ struct LessorConfigurationTests {
         #expect(defaults.server.readTimeout == .seconds(30))
         #expect(defaults.server.maxHeaderBytes == 32 * 1024)
         #expect(defaults.server.maxConnections == 1024)
+        #expect(defaults.server.tlsReloadInterval == .seconds(10))
         let configured = try parse(
             """
             server:
@@ -101,6 +102,9 @@ struct LessorConfigurationTests {
         #expect(configured.server.readTimeout == .seconds(10))
         #expect(configured.server.maxHeaderBytes == 65536)
         #expect(configured.server.maxConnections == 50)
+        let watched = try parse(
+            "server: {tls: {certificate_chain: c.pem, private_key: k.pem, reload_interval: 30s}}\n\(issuer)")
+        #expect(watched.server.tlsReloadInterval == .seconds(30))
     }
 
     @Test("An unknown key names file, line and the keys that are known")
@@ -152,6 +156,10 @@ struct LessorConfigurationTests {
             ("server: {idle_timeout: 0s}\nissuers: []", "server.idle_timeout"),
             ("server: {max_connections: 0}\nissuers: []", "server.max_connections"),
             ("server: {read_timeout: 0s}\nissuers: []", "server.read_timeout"),
+            (
+                "server: {tls: {certificate_chain: c.pem, private_key: k.pem, reload_interval: 0s}}\nissuers: []",
+                "server.tls.reload_interval"
+            ),
             ("server: {write_timeout: 5s}\nissuers: []", "unknown key 'write_timeout'"),
             (
                 "server: {max_header_bytes: 8192}\nissuers: [{issuer: 'https://a', audiences: [a]}]",
