@@ -20,7 +20,7 @@ enum AuditCheckpoint {
     static let signatureDomain = "lessor-audit-checkpoint-v1\n"
 
     static func leaf(_ head: AuditRecord.TenantHead) -> String {
-        AuditHex.encode(Digest.sha256(Array("lessor-audit-tenant-head-v1\n\(head.sequence)\n\(head.hash)".utf8)))
+        Hex.lowercase(Digest.sha256(Array("lessor-audit-tenant-head-v1\n\(head.sequence)\n\(head.hash)".utf8)))
     }
 
     /// `pairs` are (label, leaf); their order does not matter.
@@ -32,7 +32,7 @@ enum AuditCheckpoint {
             text.append(contentsOf: pair.leaf.utf8)
             text.append(UInt8(ascii: "\n"))
         }
-        return AuditHex.encode(Digest.sha256(text))
+        return Hex.lowercase(Digest.sha256(text))
     }
 
     static func root(of heads: [String: AuditRecord.TenantHead]) -> String {

@@ -17,7 +17,7 @@ enum AuditLine {
     static func hash(of object: [String: JSONValue]) -> String {
         var unhashed = object
         unhashed["hash"] = nil
-        return AuditHex.encode(Digest.sha256(AuditCanonicalJSON.encode(.object(unhashed))))
+        return Hex.lowercase(Digest.sha256(AuditCanonicalJSON.encode(.object(unhashed))))
     }
 
     /// Sets `record.hash` and returns the line to write, newline included.

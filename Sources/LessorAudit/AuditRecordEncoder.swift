@@ -70,7 +70,7 @@ enum AuditRecordEncoder {
         out.append(UInt8(ascii: "}"))
 
         let hash = out.withUnsafeBufferPointer { bytes in
-            AuditHex.encode(Digest.sha256(UnsafeBufferPointer(rebasing: bytes[start...])))
+            Hex.lowercase(Digest.sha256(UnsafeBufferPointer(rebasing: bytes[start...])))
         }
         record.hash = hash
         var member: [UInt8] = Array(#","hash":""#.utf8)

@@ -1,4 +1,5 @@
 internal import COpenSSL
+internal import LessorCore
 
 /// SHA-2 digests through OpenSSL's EVP interface.
 public enum Digest {
@@ -6,7 +7,7 @@ public enum Digest {
     public static func sha384(_ data: some Collection<UInt8>) -> [UInt8] { hash(data, with: .sha384) }
     public static func sha512(_ data: some Collection<UInt8>) -> [UInt8] { hash(data, with: .sha512) }
     /// SHA-256 as lower-case hex.
-    public static func sha256Hex(_ data: some Collection<UInt8>) -> String { SigV4.hex(sha256(data)) }
+    public static func sha256Hex(_ data: some Collection<UInt8>) -> String { Hex.lowercase(sha256(data)) }
 
     private static func hash(_ data: some Collection<UInt8>, with digest: MessageDigest) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: digest.size)

@@ -30,18 +30,7 @@ public struct KeyedHasher: Sendable {
     }
 
     /// `hash(message)` as lowercase hexadecimal.
-    public func hexHash(_ message: some Collection<UInt8>) -> String {
-        let digest = hash(message)
-        return String(unsafeUninitializedCapacity: digest.count * 2) { text in
-            for (index, byte) in digest.enumerated() {
-                text[2 * index] = Self.hexDigits[Int(byte >> 4)]
-                text[2 * index + 1] = Self.hexDigits[Int(byte & 0x0F)]
-            }
-            return digest.count * 2
-        }
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    public func hexHash(_ message: some Collection<UInt8>) -> String { Hex.lowercase(hash(message)) }
 
     /// Holds a private copy of the key, wiped when the last hasher sharing it goes away.
     private final class Backing: @unchecked Sendable {

@@ -69,7 +69,7 @@ public enum SigV4 {
     }
 
     /// Lowercase hex SHA-256 of the body.
-    public static func payloadHash(of request: SigV4Request) -> String { hex(Digest.sha256(request.body)) }
+    public static func payloadHash(of request: SigV4Request) -> String { Hex.lowercase(Digest.sha256(request.body)) }
 
     /// The lowercased names of the request's headers, sorted and without repeats.
     public static func headerNames(of request: SigV4Request) -> [String] {
@@ -96,7 +96,7 @@ public enum SigV4 {
 
     /// `AWS4-HMAC-SHA256`, the request time, the scope and the hex SHA-256 of the canonical request.
     public static func stringToSign(canonicalRequest: String, amzDate: String, scope: SigV4Scope) -> String {
-        [SigV4Signer.algorithm, amzDate, scope.description, hex(Digest.sha256(Array(canonicalRequest.utf8)))]
+        [SigV4Signer.algorithm, amzDate, scope.description, Hex.lowercase(Digest.sha256(Array(canonicalRequest.utf8)))]
             .joined(separator: "\n")
     }
 
@@ -117,7 +117,7 @@ public enum SigV4 {
         let canonical = canonicalRequest(request, signedHeaders: signedHeaders, payloadHash: payloadHash)
         let text = stringToSign(canonicalRequest: canonical, amzDate: amzDate, scope: scope)
         let key = signingKey(secretAccessKey: secretAccessKey, scope: scope)
-        return hex(HMAC.sha256(key: key, message: Array(text.utf8)))
+        return Hex.lowercase(HMAC.sha256(key: key, message: Array(text.utf8)))
     }
 
     /// The path with `.`/`..` segments and repeated slashes removed (RFC 3986 §5.2.4, as AWS
@@ -217,11 +217,4 @@ public enum SigV4 {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
