@@ -20,13 +20,6 @@ enum AuditLine {
         return Hex.lowercase(Digest.sha256(AuditCanonicalJSON.encode(.object(unhashed))))
     }
 
-    /// Sets `record.hash` and returns the line to write, newline included.
-    static func seal(_ record: inout AuditRecord) -> [UInt8] {
-        var line: [UInt8] = []
-        AuditRecordEncoder.seal(&record, into: &line)
-        return line
-    }
-
     /// Reads one line (without its newline) and checks its form and hash.
     static func open(_ line: ArraySlice<UInt8>) -> Result<(AuditRecord, [String: JSONValue]), Defect> {
         let object: [String: JSONValue]

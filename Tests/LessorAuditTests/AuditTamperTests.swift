@@ -71,7 +71,7 @@ struct AuditTamperTests {
                 sequence: 10, time: previous.time, event: .grant, scope: .tenant("acme"), prevHash: previous.hash!)
             forged.tenantSequence = 99
             forged.tenantPrevHash = AuditRecord.zeroHash
-            let line = AuditLine.seal(&forged).dropLast()
+            let line = Self.sealedLine(&forged).dropLast()
             lines.insert(String(decoding: line, as: UTF8.self), at: 9)
         }
         #expect(finding?.kind == .inserted)
@@ -107,7 +107,7 @@ struct AuditTamperTests {
             guard case .success(var (checkpoint, _)) = AuditLine.open(Array(lines[12].utf8)[...]) else { return }
             #expect(checkpoint.isCheckpoint)
             checkpoint.time = AuditTimestamp.format(Date(timeIntervalSince1970: 0))
-            lines[12] = String(decoding: AuditLine.seal(&checkpoint).dropLast(), as: UTF8.self)
+            lines[12] = String(decoding: Self.sealedLine(&checkpoint).dropLast(), as: UTF8.self)
         }
         #expect(finding?.kind == .badCheckpointSignature)
         #expect(finding?.sequence == 13)
@@ -119,7 +119,7 @@ struct AuditTamperTests {
         let finding = try await tamper { lines in
             guard case .success(var (checkpoint, _)) = AuditLine.open(Array(lines[12].utf8)[...]) else { return }
             AuditCheckpoint.sign(&checkpoint, heads: checkpoint.tenantHeads ?? [:], key: intruder)
-            lines[12] = String(decoding: AuditLine.seal(&checkpoint).dropLast(), as: UTF8.self)
+            lines[12] = String(decoding: Self.sealedLine(&checkpoint).dropLast(), as: UTF8.self)
         }
         #expect(finding?.kind == .badCheckpointSignature)
         #expect(finding?.sequence == 13)
@@ -130,9 +130,16 @@ struct AuditTamperTests {
         let finding = try await tamper { lines in
             guard case .success(var (record, _)) = AuditLine.open(Array(lines[11].utf8)[...]) else { return }
             record.path = "aws/roles/admin"
-            lines[11] = String(decoding: AuditLine.seal(&record).dropLast(), as: UTF8.self)
+            lines[11] = String(decoding: Self.sealedLine(&record).dropLast(), as: UTF8.self)
         }
         #expect(finding?.kind == .inserted)
         #expect(finding?.sequence == 13)
+    }
+
+    /// `record` sealed (its `hash` set) as the line a writer appends, newline included.
+    static func sealedLine(_ record: inout AuditRecord) -> [UInt8] {
+        var line: [UInt8] = []
+        AuditRecordEncoder.seal(&record, into: &line)
+        return line
     }
 }
