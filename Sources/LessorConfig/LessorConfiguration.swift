@@ -101,8 +101,8 @@ public struct LessorConfiguration: Sendable {
                 let files = try tls.mapping(allowed: [
                     "certificate_chain", "private_key", "client_ca", "reload_interval", "disabled_for_loopback",
                 ])
-                if let disabled = files["disabled_for_loopback"] {
-                    guard try disabled.bool(), files.count == 1 else {
+                if let disabled = files["disabled_for_loopback"], try disabled.bool() {
+                    guard files.count == 1 else {
                         throw tls.error("disabled_for_loopback: true stands alone (no certificate or client_ca)")
                     }
                     guard LoopbackAddress.contains(configuration.server.host) else {

@@ -294,6 +294,15 @@ struct ServerTransportTests {
         #expect(throws: LessorError.self) {
             try parse("{tls: {disabled_for_loopback: true, certificate_chain: c.pem}}")
         }
+
+        // An explicit false is the default: TLS as configured beside it, or the usual demand for it.
+        let explicit = try parse(
+            "{tls: {disabled_for_loopback: false, certificate_chain: c.pem, private_key: k.pem}}")
+        #expect(!explicit.server.plainHTTPOnLoopback && explicit.server.tlsCertificateChain == "/etc/lessor/c.pem")
+        let bare = #expect(throws: LessorError.self) { try parse("{tls: {disabled_for_loopback: false}}") }
+        #expect(
+            bare?.message.contains("tls needs both certificate_chain and private_key") == true, "\(bare?.message ?? "")"
+        )
     }
 
     @Test(
