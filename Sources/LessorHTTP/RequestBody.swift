@@ -4,8 +4,9 @@ import LessorCore
 import NIOCore
 
 /// Request bodies, size-limited before parsing. An empty body is an empty JSON object.
-/// `RequestBodyLimit` has already read each body within the configured limit (an oversized one
-/// throws `RequestBodyLimit.Exceeded` here); `maxBytes` is the ceiling every route keeps on its own.
+/// `RequestBodyLimit` has already read each body within the configured limit and time (one it
+/// refused throws its `RequestBodyLimit.Refusal` here); `maxBytes` is the ceiling every route
+/// keeps on its own.
 enum RequestBody {
     static let maxBytes = 1 << 20
 
@@ -47,8 +48,8 @@ enum RequestBody {
         do {
             let buffer = try await request.body.collect(upTo: maxBytes)
             return Array(buffer.readableBytesView)
-        } catch let exceeded as RequestBodyLimit.Exceeded {
-            throw LessorError(.requestTooLarge, "the request body is larger than \(exceeded.maxBytes) bytes")
+        } catch let refusal as RequestBodyLimit.Refusal {
+            throw refusal.error
         } catch is NIOTooManyBytesError {
             throw LessorError(.requestTooLarge, "the request body is larger than \(maxBytes) bytes")
         } catch {

@@ -4,31 +4,31 @@ import LessorCore
 import NIOCore
 
 /// Reads every request body within `maxBytes` (`server.max_body_bytes`) and `readTimeout`
-/// (`server.read_timeout`) before its route runs. A body declared or found larger is not passed
-/// on: the route's first read of it throws `Exceeded`, which `RequestBody` turns into 413
-/// `request_too_large` on the route's own refusal path, so an authenticated caller's oversized
-/// request is audited like any other refusal. A body still arriving after `readTimeout` is
-/// answered 408 `request_timeout`. In all three cases the connection's request stream is ended, so
+/// (`server.read_timeout`) before its route runs. A body declared or found larger, or still
+/// arriving after `readTimeout`, is not passed on: the route's first read of it throws `Refusal`,
+/// which `RequestBody` turns into 413 `request_too_large` or 408 `request_timeout` on the route's
+/// own refusal path, so the refusal is audited like any other (with the caller's identity once
+/// the route has verified it). In all three cases the connection's request stream is ended, so
 /// the connection closes after the answer: Hummingbird would otherwise read the rest of the body
 /// before the next request, and a client trickling a body it declared too large just under
 /// `idle_timeout` would hold its connection (and a `max_connections` place) for good.
 struct RequestBodyLimit: RouterMiddleware {
-    /// What reading an oversized body throws.
-    struct Exceeded: Error, Sendable {
-        let maxBytes: Int
+    /// What reading a refused body throws: the error its route answers with.
+    struct Refusal: Error, Sendable {
+        let error: LessorError
     }
 
-    /// A body that throws `Exceeded` when read.
+    /// A body that throws `Refusal` when read.
     struct Refused: AsyncSequence, Sendable {
         typealias Element = ByteBuffer
-        let maxBytes: Int
+        let refusal: Refusal
 
         struct AsyncIterator: AsyncIteratorProtocol {
-            let maxBytes: Int
-            func next() async throws -> ByteBuffer? { throw Exceeded(maxBytes: maxBytes) }
+            let refusal: Refusal
+            func next() async throws -> ByteBuffer? { throw refusal }
         }
 
-        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(maxBytes: maxBytes) }
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(refusal: refusal) }
     }
 
     let maxBytes: Int
@@ -45,22 +45,29 @@ struct RequestBodyLimit: RouterMiddleware {
                 var iterator = body.makeAsyncIterator()
                 await Self.endStream(&iterator)
             }.value
-            request.body = HummingbirdCore.RequestBody(asyncSequence: Refused(maxBytes: maxBytes))
+            request.body = refused(tooLarge)
         } else {
             switch await collect(request.body) {
             case .success(let buffer):
                 request.body = HummingbirdCore.RequestBody(buffer: buffer)
             case .failure(let error) where error is NIOTooManyBytesError:
-                request.body = HummingbirdCore.RequestBody(asyncSequence: Refused(maxBytes: maxBytes))
+                request.body = refused(tooLarge)
             case .failure(let error):
                 throw error
             case nil:
-                throw APIError(
-                    LessorError(.requestTimeout, "the request body did not arrive within \(readTimeout)"),
-                    requestID: context.requestID)
+                request.body = refused(
+                    LessorError(.requestTimeout, "the request body did not arrive within \(readTimeout)"))
             }
         }
         return try await next(request, context)
+    }
+
+    private var tooLarge: LessorError {
+        LessorError(.requestTooLarge, "the request body is larger than \(maxBytes) bytes")
+    }
+
+    private func refused(_ error: LessorError) -> HummingbirdCore.RequestBody {
+        HummingbirdCore.RequestBody(asyncSequence: Refused(refusal: Refusal(error: error)))
     }
 
     /// Ends the connection's request stream: NIO answers a read from a cancelled task by dropping

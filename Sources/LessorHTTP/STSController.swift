@@ -57,7 +57,7 @@ public struct STSController: Sendable {
             fields = try RequestBody.form(bytes: body)
         } catch {
             try await unauthenticated(error, path: path, context: context) {
-                $0.code == .requestTooLarge ? .assumeRole($0) : .validation($0.message)
+                [.requestTooLarge, .requestTimeout].contains($0.code) ? .assumeRole($0) : .validation($0.message)
             }
         }
         guard fields["Version"] == Self.version else {

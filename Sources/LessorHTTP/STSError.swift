@@ -44,6 +44,8 @@ struct STSError: Error {
             return validation(error.message)
         case .requestTooLarge:
             return STSError(status: .contentTooLarge, code: "RequestEntityTooLarge", message: error.message)
+        case .requestTimeout:
+            return STSError(status: .requestTimeout, code: "RequestTimeout", message: error.message)
         case .permissionDenied where stage == .parties:
             return STSError(status: .forbidden, code: "IDPRejectedClaim", message: error.message)
         case .permissionDenied, .tenantInactive:

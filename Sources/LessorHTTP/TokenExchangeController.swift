@@ -59,6 +59,10 @@ public struct TokenExchangeController: Sendable {
                 self.status = .contentTooLarge
                 self.code = "invalid_request"
                 description = error.message
+            case .requestTimeout:
+                self.status = .requestTimeout
+                self.code = "invalid_request"
+                description = error.message
             case .auditUnavailable, .storeUnavailable, .issuerUnavailable, .upstreamFailure:
                 self.status = .serviceUnavailable
                 self.code = "temporarily_unavailable"

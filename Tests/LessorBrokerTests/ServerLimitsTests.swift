@@ -169,7 +169,7 @@ struct ServerLimitsTests {
         }
     }
 
-    @Test("a body trickling in faster than idle_timeout is cut at read_timeout with 408 request_timeout")
+    @Test("a body trickling in faster than idle_timeout is cut at read_timeout with 408, audited")
     func slowBody() async throws {
         try await Self.run { server, _ in
             let script = """
@@ -198,16 +198,22 @@ struct ServerLimitsTests {
                         closed = True
                         break
                     time.sleep(0.2)
-                print(json.dumps({"sent": sent, "closed": closed, "timeout_code": b"request_timeout" in reply,
+                print(json.dumps({"sent": sent, "closed": closed, "timeout_code": b"did not arrive within" in reply,
                                   "status": int(reply.split(b" ")[1]) if reply.startswith(b"HTTP/") else None}))
                 """
             let result = try await ChildProcess.python(script)
             try #require(result.status == 0, "the slow-body script failed:\n\(result.errors)")
             let outcome = try JSONParser.parse(result.output)
             #expect(outcome["status"]?.numberValue == 408, "\(outcome)")
-            #expect(outcome["timeout_code"] == .bool(true), "the body names request_timeout: \(outcome)")
+            #expect(outcome["timeout_code"] == .bool(true), "the answer says what happened: \(outcome)")
             #expect(outcome["closed"] == .bool(true), "\(outcome)")
             #expect((outcome["sent"]?.numberValue ?? 1000) < 1000, "the body never completed: \(outcome)")
+
+            await server.stop()
+            let timeouts = try server.auditRecords().filter {
+                $0["reason"]?.stringValue?.contains("did not arrive within") == true
+            }
+            #expect(timeouts.map { $0["event"]?.stringValue } == ["deny"], "the refusal is audited: \(timeouts)")
         }
     }
 
