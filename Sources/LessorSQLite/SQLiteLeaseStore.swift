@@ -267,12 +267,10 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         }
     }
 
-    /// One row read while the tenant's activations since its last count (`tenant_active_leases`,
-    /// an upper bound of its live leases) are below `limit`. Otherwise the live leases are counted,
-    /// stopping at `limit`, in a write that also sets the bound back to that count: activations are
-    /// serialized with it, so the bound never falls below the live leases.
     /// Counts the tenant's live leases at `at` exactly, stopped at `limit`: below it, the counter
-    /// row is set to the count and the answer is true.
+    /// row (`tenant_active_leases`, an upper bound) is set to the count and the answer is true. It
+    /// runs on the writer thread, serialized with activations, so the bound never falls below the
+    /// live leases.
     private static func recount(_ db: Database, tenantID: String, at: Int64, below limit: Int) throws -> Bool {
         guard limit > 0 else { return false }
         let live = try Int.fetchOne(db.cachedStatement(sql: countLiveUpTo), arguments: [tenantID, at, limit]) ?? 0
