@@ -1,3 +1,5 @@
+public import LessorCore
+
 /// One group commit that at least one device made durable, as `AuditLogConfiguration.onBatch`
 /// sees it.
 public struct AuditBatch: Sendable, Hashable {
@@ -5,4 +7,6 @@ public struct AuditBatch: Sendable, Hashable {
     public let entries: Int
     /// How long writing and syncing it to every device took.
     public let writeDuration: Duration
+    /// The log's last record once the batch is durable (a checkpoint when the batch ended on one).
+    public let end: AuditAnchor
 }

@@ -16,9 +16,12 @@ public import ServiceLifecycle
 /// it gets `auditUnavailable`, and `health()` shows which device failed and why.
 public final class AuditLog: AuditSink, Service, Sendable {
     private let shared: AuditWriterQueue
+    /// The last record found when the log was opened; nil for a log with no records yet.
+    public let openedAt: AuditAnchor?
 
-    private init(shared: AuditWriterQueue) {
+    private init(shared: AuditWriterQueue, openedAt: AuditAnchor?) {
         self.shared = shared
+        self.openedAt = openedAt
     }
 
     /// Opens every device, recovers the chain from the file devices' last segments, and starts the writer.
@@ -70,7 +73,9 @@ public final class AuditLog: AuditSink, Service, Sendable {
         let thread = Thread { writer.run() }
         thread.name = "lessor-audit-writer"
         thread.start()
-        return AuditLog(shared: shared)
+        return AuditLog(
+            shared: shared,
+            openedAt: chain.isEmpty ? nil : AuditAnchor(sequence: chain.nextSequence - 1, hash: chain.lastHash))
     }
 
     deinit { shared.requestClose(waiter: nil) }

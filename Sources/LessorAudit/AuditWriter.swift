@@ -134,7 +134,10 @@ final class AuditWriter: @unchecked Sendable {
         let writeDuration = ContinuousClock.now - writeStarted
         let writeTime = writeDuration.components
         lastWriteSeconds = Double(writeTime.seconds) + Double(writeTime.attoseconds) / 1e18
-        onBatch?(AuditBatch(entries: receipts.count, writeDuration: writeDuration))
+        onBatch?(
+            AuditBatch(
+                entries: receipts.count, writeDuration: writeDuration,
+                end: AuditAnchor(sequence: chain.nextSequence - 1, hash: chain.lastHash)))
         for index in slots.indices where slots[index].state == .failed && slots[index].canRetry {
             slots[index].canRetry = false
             slots[index].lastError = (slots[index].lastError ?? "") + "; missed sequence \(firstSequence) onwards"

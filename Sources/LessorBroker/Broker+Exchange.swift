@@ -3,8 +3,9 @@ public import LessorCore
 import Logging
 
 extension Broker {
-    /// Token for credential, in the design's order: verify (done by the caller's adapter), bind,
-    /// authorize, record the lease intent, issue, commit the lease, audit (fail closed), answer.
+    /// Token for credential: verify (done by the caller's adapter), bind, authorize, record the
+    /// lease intent, issue, audit the grant (fail closed), activate the lease, answer. The grant is
+    /// durable before the lease is active, so no usable credential lacks its record.
     public func exchange(_ caller: Caller, path text: String, requestedTTL: Duration?) async throws(LessorError)
         -> ExchangeResult
     {
@@ -83,6 +84,7 @@ extension Broker {
             renewable: engine.supportsRenewal && tenantClass.renewable && actor == nil, state: .pending,
             policyDigest: decision.bundleDigest, requestID: caller.requestID)
         try await recordIntent(lease, caller: caller, bound: bound, others: others, decision: decision)
+        await settings.faultPoint?(.intentRecorded)
 
         let credential: IssuedCredential
         do {
@@ -96,38 +98,20 @@ extension Broker {
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
                 decision: decision)
         }
+        await settings.faultPoint?(.credentialIssued)
         let sealed: [UInt8]?
-        let activated: Bool
         do {
             sealed = try await seal(credential.revocationHandle, tenantID: tenant.id)
-            activated = try await store.activate(
-                leaseID: lease.id, sealedRevocationHandle: sealed,
-                lookupDigest: credential.lookupKey.map(Self.lookupDigest))
         } catch {
-            // Not recorded as active (the handle could not be sealed, a lookup key another lease
-            // has, or the store failed): the credential must not stay valid.
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
-            try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
+            await withdraw(lease, credential, engine: engine)
             try await refuse(
                 error, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
                 decision: decision)
         }
-        // Activation checks the tenant is still active in the same statement: offboarding marks
-        // the tenant before it scans for leases, so no lease activates behind the scan.
-        guard activated else {
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
-            try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
-            try await refuse(
-                LessorError(.tenantInactive, "tenant \(tenant.id) was offboarded while the credential was issued"),
-                caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
-                decision: decision)
-        }
-        lease.state = .active
-        lease.sealedRevocationHandle = sealed
-        // Active in the store, so counted there from now on.
-        quotas.endGrant(tenant: tenant.id)
-        granting = false
 
+        // The grant is durable before the lease is active: a credential that can be listed, renewed,
+        // introspected or presented always has its record. A crash before the activation leaves an
+        // intent, which the sweeper revokes after `pending_grace` (its record then says so).
         var details = extra.merging(["engine": engine.name, "class": tenantClass.name]) { _, own in own }
         if let actor { details["actor"] = Self.auditName(of: actor) }
         do {
@@ -140,14 +124,59 @@ extension Broker {
                     details: details))
         } catch {
             // Fail closed: a credential nobody can account for must not stay valid.
-            try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
-            _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
+            await withdraw(lease, credential, engine: engine)
             logger.error(
                 "grant not recorded by any audit device: credential revoked, request refused",
                 metadata: ["request_id": "\(caller.requestID)", "tenant_id": "\(tenant.id)"])
             throw error
         }
+        await settings.faultPoint?(.grantRecorded)
+
+        let refusal: LessorError?
+        do {
+            // Checks the tenant is still active in the same statement: offboarding marks the
+            // tenant before it scans for leases, so no lease activates behind the scan.
+            let activated = try await store.activate(
+                leaseID: lease.id, sealedRevocationHandle: sealed,
+                lookupDigest: credential.lookupKey.map(Self.lookupDigest))
+            refusal = activated ? nil : try await activationRefusal(lease)
+        } catch {
+            // A lookup key another lease has, or the store failed.
+            refusal = error
+        }
+        if let refusal {
+            await withdraw(lease, credential, engine: engine)
+            try await refuse(
+                refusal, caller: caller, scope: scope, binding: binding.name, path: path.description, leaseID: lease.id,
+                decision: decision, details: ["grant": "withdrawn"])
+        }
+        await settings.faultPoint?(.leaseActivated)
+        lease.state = .active
+        lease.sealedRevocationHandle = sealed
+        // Active in the store, so counted there from now on.
+        quotas.endGrant(tenant: tenant.id)
+        granting = false
         return ExchangeResult(lease: lease, data: credential.data, decision: decision)
+    }
+
+    /// Why an intent did not activate: its tenant left `active` (offboarding revoked it), or the
+    /// sweeper revoked it as never answered because the engine took longer than `pending_grace`.
+    private func activationRefusal(_ lease: Lease) async throws(LessorError) -> LessorError {
+        if let record = try await store.tenant(lease.tenantID), record.state != .active {
+            return LessorError(
+                .tenantInactive, "tenant \(lease.tenantID) was offboarded while the credential was issued")
+        }
+        return LessorError(
+            .engineTimeout,
+            "engine \(lease.engine) answered after the lease's intent was revoked as never answered "
+                + "(leases.pending_grace \(settings.pendingGrace.wholeSeconds) s); the credential was revoked, retry")
+    }
+
+    /// Undoes an issued credential that must not stay valid: the intent is marked revoked and
+    /// the engine revokes what it issued (best effort: the sweeper revokes an intent it finds).
+    private func withdraw(_ lease: Lease, _ credential: IssuedCredential, engine: any CredentialEngine) async {
+        _ = try? await store.markRevoked(leaseIDs: [lease.id], tenantID: lease.tenantID, at: clock.now)
+        try? await engine.revoke(lease, revocationHandle: credential.revocationHandle)
     }
 
     /// The engine's revocation handle sealed under the tenant's data key (the tenant is read only

@@ -82,12 +82,22 @@ extension Broker {
         return result
     }
 
-    /// The caller's own leases (its tenant and binding), in id order after `after`.
+    /// The caller's own leases (its tenant and binding), in id order after `after`. Intents
+    /// (`pending`: no credential was answered for them, and perhaps never will be) are left
+    /// out; a page is short only at the end.
     public func leases(_ caller: Caller, after: String?, limit: Int) async throws(LessorError) -> [Lease] {
         let (binding, tenant, _) = try await tenantBinding(of: caller, path: nil)
         _ = try await activeTenant(tenant.id, caller: caller, binding: binding.name, path: nil)
-        return try await store.leases(
-            tenantID: tenant.id, binding: binding.name, after: after, limit: min(max(limit, 1), 1000))
+        let limit = min(max(limit, 1), 1000)
+        var page: [Lease] = []
+        var cursor = after
+        while page.count < limit {
+            let batch = try await store.leases(tenantID: tenant.id, binding: binding.name, after: cursor, limit: limit)
+            page += batch.lazy.filter { $0.state != .pending }.prefix(limit - page.count)
+            guard batch.count == limit, let last = batch.last else { break }
+            cursor = last.id
+        }
+        return page
     }
 
     /// A lease of `tenantID` by id, for introspection of a broker-issued token whose signature

@@ -16,16 +16,21 @@ public struct Broker: Sendable {
         /// Backoff after the first failed revocation; doubles per attempt up to `maxBackoff`.
         public var initialBackoff: Duration
         public var maxBackoff: Duration
+        /// Called after each durable step of an exchange; nil in production. Fault-injection tests
+        /// stop the process here (`LESSOR_FAULT_KILL_AT` in debug builds).
+        public var faultPoint: (@Sendable (ExchangeStep) async -> Void)?
 
         public init(
             region: String? = nil, pendingGrace: Duration = .seconds(120), maxRevokeAttempts: Int = 8,
-            initialBackoff: Duration = .seconds(2), maxBackoff: Duration = .seconds(300)
+            initialBackoff: Duration = .seconds(2), maxBackoff: Duration = .seconds(300),
+            faultPoint: (@Sendable (ExchangeStep) async -> Void)? = nil
         ) {
             self.region = region
             self.pendingGrace = pendingGrace
             self.maxRevokeAttempts = maxRevokeAttempts
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
+            self.faultPoint = faultPoint
         }
     }
 

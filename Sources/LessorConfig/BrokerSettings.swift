@@ -1,3 +1,5 @@
+import Foundation
+
 /// The broker's state and engines as configured: where its data lives, which store and audit
 /// devices it uses, its token issuer URL and its lease housekeeping.
 public struct BrokerSettings: Sendable, Hashable {
@@ -23,6 +25,10 @@ public struct BrokerSettings: Sendable, Hashable {
     /// `<data_dir>/audit/keys`, created on first start.
     public var auditKeyDirectory: String?
     public var checkpointEveryRecords = 1000
+    /// Names this broker's audit log in the lease store, which keeps each log's anchor (its last
+    /// durable position); nil means `<host name>:<first file device's directory>`, distinct for
+    /// every replica that shares a store.
+    public var auditLogName: String?
     public var checkpointInterval = Duration.seconds(60)
     /// `iss` of broker-signed tokens and the base of their discovery document; nil means this
     /// server's own URL.
@@ -46,6 +52,14 @@ public struct BrokerSettings: Sendable, Hashable {
     public var resolvedBrokerKeyFile: String { brokerKeyFile ?? "\(dataDirectory)/broker.key" }
     public var resolvedTokenKeyDirectory: String { tokenKeyDirectory ?? "\(dataDirectory)/token-keys" }
     public var resolvedAuditKeyDirectory: String { auditKeyDirectory ?? "\(dataDirectory)/audit/keys" }
+    public var resolvedAuditLogName: String {
+        if let auditLogName { return auditLogName }
+        let device = resolvedAuditDevices.lazy.compactMap { device -> String? in
+            if case .file(let directory, _, _) = device { directory } else { nil }
+        }.first
+        let path = device.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "stdout"
+        return "\(ProcessInfo.processInfo.hostName):\(path)"
+    }
     public var resolvedAuditDevices: [AuditDevice] {
         auditDevices.isEmpty
             ? [

@@ -200,7 +200,7 @@ public struct LessorConfiguration: Sendable {
         }
         if let audit = members["audit"] {
             let fields = try audit.mapping(allowed: [
-                "devices", "key_directory", "checkpoint_every", "checkpoint_interval",
+                "devices", "key_directory", "checkpoint_every", "checkpoint_interval", "log_name",
             ])
             for device in try fields["devices"]?.sequence() ?? [] {
                 let options = try device.mapping(allowed: ["type", "directory", "max_segment_bytes", "max_segment_age"])
@@ -223,6 +223,11 @@ public struct LessorConfiguration: Sendable {
                 }
             }
             if let directory = fields["key_directory"] { settings.auditKeyDirectory = resolve(try directory.string()) }
+            if let name = fields["log_name"] {
+                let text = try name.string()
+                guard (1...256).contains(text.utf8.count) else { throw name.error("log_name must be 1–256 characters") }
+                settings.auditLogName = text
+            }
             if let every = fields["checkpoint_every"] {
                 settings.checkpointEveryRecords = try every.int(in: 1...1_000_000)
             }
@@ -248,10 +253,12 @@ public struct LessorConfiguration: Sendable {
             let fields = try engines.mapping(allowed: ["aws"])
             if let aws = fields["aws"] { settings.awsEngine = try AWSEngineSettings.parse(aws, resolve: resolve) }
         }
+        var graceNode: ConfigNode?
         if let leases = members["leases"] {
             let fields = try leases.mapping(allowed: ["pending_grace", "sweep_interval", "max_revoke_attempts"])
             if let grace = fields["pending_grace"] {
                 settings.pendingGrace = try grace.duration(in: .seconds(1)...(.seconds(3600)))
+                graceNode = grace
             }
             if let interval = fields["sweep_interval"] {
                 settings.sweepInterval = try interval.duration(in: .seconds(1)...(.seconds(3600)))
@@ -259,6 +266,16 @@ public struct LessorConfiguration: Sendable {
             if let attempts = fields["max_revoke_attempts"] {
                 settings.maxRevokeAttempts = try attempts.int(in: 1...100)
             }
+        }
+        // The sweeper revokes an intent older than pending_grace as never answered: an engine
+        // still issuing then would have its credential revoked under it.
+        if let aws = settings.awsEngine?.engine, settings.pendingGrace <= aws.longestIssue,
+            let node = graceNode ?? members["engines"]
+        {
+            throw node.error(
+                "leases.pending_grace (\(settings.pendingGrace.components.seconds)s) must be longer than the aws "
+                    + "engine's longest issue (\(aws.longestIssue.components.seconds)s: its credentials, then "
+                    + "AssumeRole, each within engines.aws.timeout \(aws.timeout.components.seconds)s)")
         }
         return settings
     }

@@ -33,6 +33,7 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
             case leaseNotRenewable = "lease_not_renewable"
             case storeUnavailable = "store_unavailable"
             case engineFailure = "engine_failure"
+            case engineTimeout = "engine_timeout"
             case policyDocumentInvalid = "policy_document_invalid"
             case quotaExceeded = "quota_exceeded"
             case requestTooLarge = "request_too_large"
@@ -53,7 +54,7 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public var isServerFault: Bool {
             switch base {
             case .issuerUnavailable, .keyInvalid, .upstreamFailure, .responseTooLarge, .cryptoFailure,
-                .internalFailure, .auditUnavailable, .auditInvalid, .storeUnavailable, .engineFailure:
+                .internalFailure, .auditUnavailable, .auditInvalid, .storeUnavailable, .engineFailure, .engineTimeout:
                 true
             default:
                 false
@@ -103,6 +104,9 @@ public struct LessorError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let storeUnavailable = Code(.storeUnavailable)
         /// A credential engine failed to issue, renew or revoke.
         public static let engineFailure = Code(.engineFailure)
+        /// The engine answered after the lease's intent had been swept (older than
+        /// `leases.pending_grace`): the credential was revoked; retry.
+        public static let engineTimeout = Code(.engineTimeout)
         /// A caller-supplied scope-down policy (STS `Policy`) that is not a usable IAM policy document.
         public static let policyDocumentInvalid = Code(.policyDocumentInvalid)
         /// The tenant is over a quota of its class (request rate or live leases): retry later,

@@ -18,6 +18,7 @@ public struct APIError: HTTPResponseError {
         switch error.code {
         case .issuerUnavailable, .upstreamFailure, .auditUnavailable, .storeUnavailable: .serviceUnavailable
         case .engineFailure, .responseTooLarge: .badGateway
+        case .engineTimeout: .gatewayTimeout
         case .requestInvalid, .configInvalid, .leaseNotRenewable, .policyDocumentInvalid: .badRequest
         case .permissionDenied, .tenantInactive: .forbidden
         case .leaseNotFound: .notFound

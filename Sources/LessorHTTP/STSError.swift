@@ -50,7 +50,7 @@ struct STSError: Error {
             return STSError(status: .forbidden, code: "IDPRejectedClaim", message: error.message)
         case .permissionDenied, .tenantInactive:
             return STSError(status: .forbidden, code: "AccessDenied", message: error.message)
-        case .auditUnavailable, .storeUnavailable, .upstreamFailure:
+        case .auditUnavailable, .storeUnavailable, .upstreamFailure, .engineTimeout:
             return STSError(
                 status: .serviceUnavailable, code: "ServiceUnavailable",
                 message: "the broker cannot decide or record this request now; retry later")

@@ -63,7 +63,7 @@ public struct TokenExchangeController: Sendable {
                 self.status = .requestTimeout
                 self.code = "invalid_request"
                 description = error.message
-            case .auditUnavailable, .storeUnavailable, .issuerUnavailable, .upstreamFailure:
+            case .auditUnavailable, .storeUnavailable, .issuerUnavailable, .upstreamFailure, .engineTimeout:
                 self.status = .serviceUnavailable
                 self.code = "temporarily_unavailable"
                 description = "the broker cannot decide or record this exchange now; retry later"

@@ -85,4 +85,32 @@ extension PostgresLeaseStore {
         }
         return LeaseStatistics(live: live, revocationBacklog: backlog, irrevocable: irrevocable)
     }
+
+    public func auditAnchor(log: String) async throws(LessorError) -> AuditAnchor? {
+        try PostgresInput.require(log, "the audit log name")
+        return try await rows(
+            "SELECT sequence, hash FROM audit_anchors WHERE log = \(log)", while: "reading the audit anchor failed",
+            decode: { row in
+                let (sequence, hash) = try row.decode((Int, String).self)
+                return AuditAnchor(sequence: sequence, hash: hash)
+            }
+        ).first
+    }
+
+    public func recordAuditAnchor(_ anchor: AuditAnchor, log: String, rewinding: Bool, at now: Date)
+        async throws(LessorError)
+    {
+        try PostgresInput.require(log, "the audit log name")
+        let at = PostgresTime.milliseconds(now)
+        // Forward only unless rewinding: a late write of an older position never moves it back.
+        _ = try await rows(
+            """
+            INSERT INTO audit_anchors (log, sequence, hash, updated_at)
+            VALUES (\(log), \(anchor.sequence), \(anchor.hash), \(at))
+            ON CONFLICT (log) DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash,
+                updated_at = EXCLUDED.updated_at
+            WHERE \(rewinding) OR EXCLUDED.sequence > audit_anchors.sequence
+            """,
+            while: "recording the audit anchor failed")
+    }
 }

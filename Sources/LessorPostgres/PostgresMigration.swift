@@ -87,5 +87,19 @@ struct PostgresMigration: Sendable {
                     WHERE state = 'active'
                 """
             ]),
+        Self(
+            version: 4, name: "audit anchors",
+            statements: [
+                // Each audit log's last durable position, kept outside the log so a log cut back
+                // behind it is refused at start-up and by verify. One row per replica's log.
+                """
+                CREATE TABLE audit_anchors (
+                    log text COLLATE "C" PRIMARY KEY,
+                    sequence bigint NOT NULL CHECK (sequence >= 1),
+                    hash text COLLATE "C" NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+                    updated_at bigint NOT NULL
+                )
+                """
+            ]),
     ]
 }

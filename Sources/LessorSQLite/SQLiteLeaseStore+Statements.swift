@@ -110,4 +110,20 @@ extension SQLiteLeaseStore {
                 + (SELECT COUNT(*) FROM leases WHERE state = 'revoking'),
             (SELECT COUNT(*) FROM leases WHERE state = 'irrevocable')
         """
+
+    static let selectAuditAnchor = "SELECT sequence, hash FROM audit_anchors WHERE log = ?"
+
+    /// Moves the anchor forward only: a late write of an older position never rewinds it.
+    static let advanceAuditAnchor = """
+        INSERT INTO audit_anchors (log, sequence, hash, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (log) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash,
+            updated_at = excluded.updated_at
+        WHERE excluded.sequence > audit_anchors.sequence
+        """
+
+    static let replaceAuditAnchor = """
+        INSERT INTO audit_anchors (log, sequence, hash, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (log) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash,
+            updated_at = excluded.updated_at
+        """
 }

@@ -291,6 +291,26 @@ public final class SQLiteLeaseStore: LeaseStore, Sendable {
         }
     }
 
+    public func auditAnchor(log: String) async throws(LessorError) -> AuditAnchor? {
+        try Self.require(log, "the audit log name")
+        return try lookUp("read the audit anchor") { db in
+            try Row.fetchOne(db.cachedStatement(sql: Self.selectAuditAnchor), arguments: [log]).map {
+                AuditAnchor(sequence: $0[0], hash: $0[1])
+            }
+        }
+    }
+
+    public func recordAuditAnchor(_ anchor: AuditAnchor, log: String, rewinding: Bool, at now: Date)
+        async throws(LessorError)
+    {
+        try Self.require(log, "the audit log name")
+        let at = SQLiteTime.milliseconds(now)
+        try await write("record the audit anchor", changesOnce: true) { db in
+            try db.cachedStatement(sql: rewinding ? Self.replaceAuditAnchor : Self.advanceAuditAnchor).execute(
+                arguments: [log, anchor.sequence, anchor.hash, at])
+        }
+    }
+
     // MARK: Plumbing
 
     /// A read of a few rows by key (a lease, a tenant), on the calling thread: handed to GRDB's

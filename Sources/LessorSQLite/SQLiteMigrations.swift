@@ -7,7 +7,7 @@ enum SQLiteMigrations {
     static var identifiers: [String] {
         [
             "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
-            "v4-tenant-active-lease-counts",
+            "v4-tenant-active-lease-counts", "v5-audit-anchors",
         ]
     }
 
@@ -105,6 +105,19 @@ enum SQLiteMigrations {
                     ) WITHOUT ROWID;
                     INSERT INTO tenant_active_leases (tenant_id, active)
                         SELECT tenant_id, COUNT(*) FROM leases WHERE state = 'active' GROUP BY tenant_id;
+                    """)
+        }
+        migrator.registerMigration("v5-audit-anchors") { db in
+            try db.execute(
+                sql: """
+                    -- Each audit log's last durable position (sequence and hash), kept outside the log so a
+                    -- log cut back behind it is refused at start-up (BrokerAssembly) and by verify.
+                    CREATE TABLE audit_anchors (
+                        log TEXT PRIMARY KEY NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        hash TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

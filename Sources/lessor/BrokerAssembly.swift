@@ -24,10 +24,15 @@ struct BrokerAssembly: Sendable {
     let metrics: ServerMetrics
     /// Runs before, and stops after, every service in `services`.
     let postgres: PostgresLeaseStore?
+    /// Keeps the audit log's anchor in the store; runs before the audit log and stops after it.
+    let anchorKeeper: AuditAnchorKeeper
+    /// Set by `--accept-audit-rollback`: the operator's reason to start on a log behind its anchor.
+    let auditRollbackReason: String?
     let services: [any Service]
 
     static func open(
-        _ configuration: LessorConfiguration, policies: PolicyBundleStore, serverURL: String, logger: Logger
+        _ configuration: LessorConfiguration, policies: PolicyBundleStore, serverURL: String,
+        acceptingAuditRollbackBecause auditRollbackReason: String? = nil, logger: Logger
     ) async throws(LessorError) -> BrokerAssembly {
         let settings = configuration.broker
         let data = settings.dataDirectory
@@ -44,21 +49,6 @@ struct BrokerAssembly: Sendable {
                 metadata: ["public_key": "\(AuditKeyDirectory.publicKey(keyDirectory))"])
         }
         let signingKey = try AuditSigningKey(keyFile: AuditKeyDirectory.signingKey(keyDirectory))
-        let metrics = ServerMetrics(tenantLabelLimit: configuration.metrics.tenantLabelLimit)
-        let audit = try AuditLog.open(
-            AuditLogConfiguration(
-                devices: settings.resolvedAuditDevices.map {
-                    switch $0 {
-                    case .file(let directory, let bytes, let age):
-                        .file(directory: directory, maxSegmentBytes: bytes, maxSegmentAge: age)
-                    case .stdout: .stdout
-                    }
-                }, signingKey: signingKey,
-                hasher: try AuditFieldHasher(keyFile: AuditKeyDirectory.hashKey(keyDirectory)),
-                checkpointEveryRecords: settings.checkpointEveryRecords,
-                checkpointInterval: settings.checkpointInterval, onBatch: { metrics.record($0) }),
-            logger: logger)
-
         let store: any LeaseStore
         var postgres: PostgresLeaseStore?
         switch settings.store {
@@ -76,6 +66,25 @@ struct BrokerAssembly: Sendable {
             store = shared
         }
 
+        let anchorKeeper = AuditAnchorKeeper(log: settings.resolvedAuditLogName, store: store, logger: logger)
+        let metrics = ServerMetrics(tenantLabelLimit: configuration.metrics.tenantLabelLimit)
+        let audit = try AuditLog.open(
+            AuditLogConfiguration(
+                devices: settings.resolvedAuditDevices.map {
+                    switch $0 {
+                    case .file(let directory, let bytes, let age):
+                        .file(directory: directory, maxSegmentBytes: bytes, maxSegmentAge: age)
+                    case .stdout: .stdout
+                    }
+                }, signingKey: signingKey,
+                hasher: try AuditFieldHasher(keyFile: AuditKeyDirectory.hashKey(keyDirectory)),
+                checkpointEveryRecords: settings.checkpointEveryRecords,
+                checkpointInterval: settings.checkpointInterval, onBatch: { batch in
+                    metrics.record(batch)
+                    anchorKeeper.advance(to: batch.end)
+                }),
+            logger: logger)
+
         let maxLifetime = policies.current.classes.values.map(\.maxTTL).max() ?? .seconds(43_200)
         let tokenEngine = try TokenEngine(
             issuer: settings.tokenIssuer ?? serverURL,
@@ -88,7 +97,7 @@ struct BrokerAssembly: Sendable {
             keyring: TenantKeyring(brokerKey: brokerKey),
             settings: Broker.Settings(
                 region: configuration.region, pendingGrace: settings.pendingGrace,
-                maxRevokeAttempts: settings.maxRevokeAttempts),
+                maxRevokeAttempts: settings.maxRevokeAttempts, faultPoint: FaultInjection.fromEnvironment()),
             logger: logger, metrics: metrics.broker)
         let services: [any Service] = [
             ExpirySweeper(broker: broker, interval: settings.sweepInterval),
@@ -100,7 +109,15 @@ struct BrokerAssembly: Sendable {
         ]
         return BrokerAssembly(
             broker: broker, audit: audit, tokenEngine: tokenEngine, awsEngine: awsEngine, certificateKey: signingKey,
-            metrics: metrics, postgres: postgres, services: services)
+            metrics: metrics, postgres: postgres, anchorKeeper: anchorKeeper, auditRollbackReason: auditRollbackReason,
+            services: services)
+    }
+
+    /// Checks the audit log against its anchor before anything is appended (the store must be
+    /// running): a log cut back behind it stops start-up unless the operator accepted it.
+    func reconcileAuditAnchor() async throws(LessorError) {
+        try await anchorKeeper.reconcile(
+            logEnd: audit.openedAt, audit: audit, acceptingRollbackBecause: auditRollbackReason)
     }
 
     /// The `aws` engine, its upstream credentials' source checked now (no network call), so a

@@ -101,6 +101,7 @@ enum BrokerRuntime {
         // Started in order and stopped in reverse: the audit log outlives the server and the sweeper.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let assembly {
+            services.append(.init(service: assembly.anchorKeeper))
             services.append(.init(service: assembly.audit))
             services += assembly.services.map { .init(service: $0) }
         }
@@ -129,11 +130,20 @@ enum BrokerRuntime {
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        // The audit log is checked against its anchor before the first request can append to it.
+        let start = { @Sendable () async throws -> Void in
+            do {
+                try await assembly?.reconcileAuditAnchor()
+            } catch {
+                throw error.exit
+            }
+            try await group.run()
+        }
         if let postgres = assembly?.postgres {
             // The pool runs and the schema is migrated before any service starts; it stops last.
-            try await postgres.withRunning { _ in try await group.run() }
+            try await postgres.withRunning { _ in try await start() }
         } else {
-            try await group.run()
+            try await start()
         }
     }
 }

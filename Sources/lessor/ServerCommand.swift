@@ -15,6 +15,19 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Validate the configuration and exit without starting.")
     var checkConfig = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Start although the audit log ends before the anchor the lease store keeps (it was cut back or replaced).",
+            discussion: "The reason and both positions are recorded in the audit log.", valueName: "reason"))
+    var acceptAuditRollback: String?
+
+    func validate() throws {
+        if let reason = acceptAuditRollback, !(1...1024).contains(reason.count) || reason.allSatisfy(\.isWhitespace) {
+            throw ValidationError("--accept-audit-rollback needs a reason of 1–1024 characters")
+        }
+    }
+
     func run() async throws {
         let configuration: LessorConfiguration
         do {
@@ -59,7 +72,8 @@ struct ServerCommand: AsyncParsableCommand {
         do {
             assembly = try await BrokerAssembly.open(
                 configuration, policies: policies,
-                serverURL: "\(scheme)://\(configuration.server.host):\(configuration.server.port)", logger: logger)
+                serverURL: "\(scheme)://\(configuration.server.host):\(configuration.server.port)",
+                acceptingAuditRollbackBecause: acceptAuditRollback, logger: logger)
         } catch {
             throw error.exit
         }

@@ -34,6 +34,9 @@ struct AWSBrokerEndToEndTests {
         return directory
     }
 
+    /// Longer than the engine's longest issue (two calls of `timeout` each), as configuration requires.
+    static let pendingGrace = "25s"
+
     static func engineSection(moto: MotoServer, credentialsFile: String) -> String {
         """
         engines:
@@ -41,7 +44,7 @@ struct AWSBrokerEndToEndTests {
             sts_region: us-east-1
             sts_endpoint: \(moto.endpoint)
             iam_endpoint: \(moto.endpoint)
-            timeout: 20s
+            timeout: 10s
             credentials: {source: shared_file, path: \(credentialsFile), profile: lessor}
             roles:
               - name: deployer
@@ -68,7 +71,8 @@ struct AWSBrokerEndToEndTests {
             let server = try ServerProcess(
                 name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
                 policies: try Self.writePolicies(into: root),
-                extra: Self.engineSection(moto: moto, credentialsFile: credentialsFile))
+                extra: Self.engineSection(moto: moto, credentialsFile: credentialsFile),
+                pendingGrace: Self.pendingGrace)
             try await withCleanup {
                 try await server.start()
                 try await Self.exercise(server: server, issuer: issuer, moto: moto, keys: keys, root: root)

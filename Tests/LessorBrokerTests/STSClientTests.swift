@@ -354,7 +354,7 @@ struct STSEnvironment {
                 name: "broker", root: root, jwksFile: try issuer.writeJWKS(to: "\(root)/jwks.json"),
                 policies: try AWSBrokerEndToEndTests.writePolicies(into: root),
                 extra: AWSBrokerEndToEndTests.engineSection(moto: moto, credentialsFile: credentialsFile),
-                logLevel: logLevel)
+                logLevel: logLevel, pendingGrace: AWSBrokerEndToEndTests.pendingGrace)
             try await withCleanup {
                 try await server.start()
                 try await body(STSEnvironment(moto: moto, keys: keys, issuer: issuer, server: server, root: root))

@@ -31,10 +31,12 @@ final class ServerProcess: @unchecked Sendable {
     /// value of `store:` (nil for the default SQLite file in the data directory); `extra` is
     /// appended as further top-level settings and `serverSettings` (such as `idle_timeout: 2s`)
     /// under `server:`. `tls` is the YAML flow mapping of `server.tls`, with `caBundle` the CA that
-    /// signed its certificate. The server logs JSON lines at `logLevel` into `logFile`.
+    /// signed its certificate. The server logs JSON lines at `logLevel` into `logFile`. Intents are
+    /// swept after `pendingGrace`, which must be longer than an upstream engine's longest issue.
     init(
         name: String, root: String, jwksFile: String, policies: String, store: String? = nil, extra: String = "",
-        tls: (settings: String, caBundle: String)? = nil, logLevel: String = "warning", serverSettings: [String] = []
+        tls: (settings: String, caBundle: String)? = nil, logLevel: String = "warning", serverSettings: [String] = [],
+        pendingGrace: String = "1s"
     ) throws {
         self.name = name
         caBundle = tls?.caBundle
@@ -61,7 +63,7 @@ final class ServerProcess: @unchecked Sendable {
             \(store.map { "store: \($0)" } ?? "")
             leases:
               sweep_interval: 1s
-              pending_grace: 1s
+              pending_grace: \(pendingGrace)
             \(extra)
             """
         try configuration.write(toFile: configurationFile, atomically: true, encoding: .utf8)

@@ -67,6 +67,14 @@ public protocol LeaseStore: Sendable {
     func liveLeaseCount(tenantID: String, at now: Date) async throws(LessorError) -> Int
     /// Totals for readiness and metrics.
     func statistics(at now: Date) async throws(LessorError) -> LeaseStatistics
+
+    // MARK: The audit log's anchor
+
+    /// The last position the audit log named `log` reported durable; nil before its first.
+    func auditAnchor(log: String) async throws(LessorError) -> AuditAnchor?
+    /// Stores `anchor` as the log's position if it is further on than the stored one; with
+    /// `rewinding`, replaces it whatever it was (an operator accepted a log behind its anchor).
+    func recordAuditAnchor(_ anchor: AuditAnchor, log: String, rewinding: Bool, at now: Date) async throws(LessorError)
 }
 
 /// Store-wide counts.

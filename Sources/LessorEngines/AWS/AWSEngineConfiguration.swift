@@ -36,7 +36,12 @@ public struct AWSEngineConfiguration: Sendable, Hashable {
     public var iamRegion: String
     /// PEM bundle of the only CAs to trust for STS and IAM; nil trusts the system store.
     public var caBundlePath: String?
+    /// Each upstream call's limit.
     public var timeout: Duration
+
+    /// The longest an issue can take: the broker's own credentials refreshed (web identity is an
+    /// STS call), then `AssumeRole`, each within `timeout`.
+    public var longestIssue: Duration { timeout * 2 }
 
     public init(
         roles: [Role], stsRegion: String = "us-east-1", stsEndpoint: String? = nil,
