@@ -21,6 +21,9 @@ final class ServerProcess: @unchecked Sendable {
     let logFile: String
     /// The CA that signed the server's certificate, for HTTPS servers.
     let caBundle: String?
+    /// Added to the child's environment and to `server --config <file>`; set before `start()`.
+    var environment: [String: String] = [:]
+    var arguments: [String] = []
     private let process = Process()
 
     var address: String { "\(caBundle == nil ? "http" : "https")://127.0.0.1:\(port)" }
@@ -77,7 +80,8 @@ final class ServerProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         defer { try? log.close() }
         process.executableURL = try LessorExecutable.url()
-        process.arguments = ["server", "--config", configurationFile]
+        process.arguments = ["server", "--config", configurationFile] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, own in own }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -97,6 +101,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// Waits until the process has ended on its own and returns the signal that ended it, or nil
+    /// when it exited.
+    func exited() async -> Int32? {
+        await process.exited()
+        return process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+    }
 
     /// SIGTERM and a graceful shutdown (the audit log is closed), SIGKILL after 30 s.
     /// Returns the exit status: 0 after a clean graceful shutdown.

@@ -88,6 +88,30 @@ struct AWSEngineConfigurationTests {
         #expect(aws.engine.timeout == .seconds(10))
     }
 
+    @Test("pending_grace must outlast the aws engine's longest issue; the error names both values")
+    func pendingGraceOutlastsTheEngine() throws {
+        func configuration(grace: String?, timeout: String) -> String {
+            """
+            engines:
+              aws:
+                sts_region: us-east-1
+                timeout: \(timeout)
+                roles: [{name: deployer, role_arn: "arn:aws:iam::123456789012:role/{{tenant}}-deployer"}]
+            \(grace.map { "leases: {pending_grace: \($0)}" } ?? "")
+            """
+        }
+        for (grace, timeout) in [("1s", "10s"), ("20s", "10s"), (nil, "60s")] {
+            let error = #expect(throws: LessorError.self, "\(grace ?? "default") with \(timeout)") {
+                try parse(configuration(grace: grace, timeout: timeout))
+            }
+            #expect(error?.code == .configInvalid)
+            #expect(error?.message.contains("pending_grace (\(grace?.dropLast() ?? "120")s)") == true)
+            #expect(error?.message.contains("timeout \(timeout)") == true)
+        }
+        #expect(try parse(configuration(grace: "21s", timeout: "10s")).broker.pendingGrace == .seconds(21))
+        #expect(try parse(configuration(grace: nil, timeout: "10s")).broker.pendingGrace == .seconds(120))
+    }
+
     @Test("Each credentials source takes its own keys")
     func credentialSources() throws {
         func source(_ yaml: String) throws -> AWSCredentialsProvider.Selection? {

@@ -638,4 +638,25 @@ struct StoreContractTests {
         #expect(unknownTenant?.message.contains("tenant") == true)
         #expect(unknownTenant?.message.contains("nobody") == false)
     }
+
+    // MARK: The audit log's anchor
+
+    @Test("An audit log's anchor only moves forward, unless rewound; each log has its own", arguments: StoreKind.allCases)
+    func auditAnchors(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        func anchor(_ sequence: Int, _ digit: Character) -> AuditAnchor {
+            AuditAnchor(sequence: sequence, hash: String(repeating: digit, count: 64))
+        }
+        #expect(try await store.auditAnchor(log: "node-a:/audit") == nil)
+        try await store.recordAuditAnchor(anchor(10, "a"), log: "node-a:/audit", rewinding: false, at: F.at(0))
+        try await store.recordAuditAnchor(anchor(25, "b"), log: "node-a:/audit", rewinding: false, at: F.at(1))
+        try await store.recordAuditAnchor(anchor(20, "c"), log: "node-a:/audit", rewinding: false, at: F.at(2))
+        try await store.recordAuditAnchor(anchor(3, "d"), log: "node-b:/audit", rewinding: false, at: F.at(2))
+        #expect(try await store.auditAnchor(log: "node-a:/audit") == anchor(25, "b"))
+        #expect(try await store.auditAnchor(log: "node-b:/audit") == anchor(3, "d"))
+        try await store.recordAuditAnchor(anchor(12, "e"), log: "node-a:/audit", rewinding: true, at: F.at(3))
+        #expect(try await store.auditAnchor(log: "node-a:/audit") == anchor(12, "e"))
+        let empty = await #expect(throws: LessorError.self) { try await store.auditAnchor(log: "") }
+        #expect(empty?.code == .requestInvalid)
+    }
 }
