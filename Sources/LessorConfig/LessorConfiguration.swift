@@ -1,6 +1,7 @@
 import Foundation
 public import LessorCore
 import LessorCrypto
+import LessorEngines
 public import LessorIdentity
 
 /// Everything `lessor server` reads from its configuration file.

@@ -132,7 +132,7 @@ enum BrokerRuntime {
                 logger: logger))
         // The audit log is checked against its anchor before the first request can append to it.
         let start = { @Sendable () async throws -> Void in
-            do {
+            do throws(LessorError) {
                 try await assembly?.reconcileAuditAnchor()
             } catch {
                 throw error.exit

@@ -2,6 +2,8 @@ import Foundation
 import LessorAudit
 import LessorBroker
 import LessorCore
+import LessorSQLite
+import LessorTestSupport
 import Logging
 import Synchronization
 import Testing

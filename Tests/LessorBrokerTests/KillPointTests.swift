@@ -5,6 +5,7 @@ import LessorCore
 import LessorPostgres
 import LessorSQLite
 import LessorTestSupport
+import Logging
 import Testing
 
 /// A real `lessor server` killed (SIGKILL, by its own debug kill point `LESSOR_FAULT_KILL_AT`) at
