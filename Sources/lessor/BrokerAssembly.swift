@@ -79,7 +79,8 @@ struct BrokerAssembly: Sendable {
                 }, signingKey: signingKey,
                 hasher: try AuditFieldHasher(keyFile: AuditKeyDirectory.hashKey(keyDirectory)),
                 checkpointEveryRecords: settings.checkpointEveryRecords,
-                checkpointInterval: settings.checkpointInterval, onBatch: { batch in
+                checkpointInterval: settings.checkpointInterval,
+                onBatch: { batch in
                     metrics.record(batch)
                     anchorKeeper.advance(to: batch.end)
                 }),

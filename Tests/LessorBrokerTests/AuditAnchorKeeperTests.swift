@@ -71,9 +71,10 @@ struct AuditAnchorKeeperTests {
         let anchor = try AuditAnchor(text: "42:\(Self.hash("0"))")
         #expect(anchor == AuditAnchor(sequence: 42, hash: Self.hash("0")))
         #expect(anchor.description == "42:\(Self.hash("0"))")
-        for text in ["", "42", ":\(Self.hash("0"))", "0:\(Self.hash("0"))", "-1:\(Self.hash("0"))", "42:\(Self.hash("A"))",
-            "42:abc", "42:\(Self.hash("0")):1", " 42:\(Self.hash("0"))", "99999999999999999999:\(Self.hash("0"))"]
-        {
+        for text in [
+            "", "42", ":\(Self.hash("0"))", "0:\(Self.hash("0"))", "-1:\(Self.hash("0"))", "42:\(Self.hash("A"))",
+            "42:abc", "42:\(Self.hash("0")):1", " 42:\(Self.hash("0"))", "99999999999999999999:\(Self.hash("0"))",
+        ] {
             #expect(throws: LessorError.self, "\(text)") { try AuditAnchor(text: text) }
         }
     }

@@ -33,15 +33,19 @@ struct KillPointTests {
     @Test("the aws engine killed at each step, on each store")
     func awsEngine() async throws {
         try await MotoServer.run { moto in
+            let keys = try await moto.prepareBrokerUser()
             for store in Store.allCases {
                 for step in ExchangeStep.allCases {
-                    try await Self.killAndRestart(at: step, engine: .aws, store: store, moto: moto)
+                    try await Self.killAndRestart(at: step, engine: .aws, store: store, moto: (moto, keys))
                 }
             }
         }
     }
 
-    static func killAndRestart(at step: ExchangeStep, engine: Engine, store: Store, moto: MotoServer?) async throws {
+    /// `moto` is the upstream of the aws engine and the broker's keys there.
+    static func killAndRestart(
+        at step: ExchangeStep, engine: Engine, store: Store, moto: (server: MotoServer, keys: MotoServer.Keys)?
+    ) async throws {
         let root = NSTemporaryDirectory() + "lessor-kill-\(UUID().uuidString)"
         try FileManager.default.createDirectory(
             atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -55,16 +59,15 @@ struct KillPointTests {
     }
 
     static func killAndRestart(
-        at step: ExchangeStep, engine: Engine, store: Store, moto: MotoServer?, root: String,
-        database: ScratchPostgresDatabase?
+        at step: ExchangeStep, engine: Engine, store: Store, moto: (server: MotoServer, keys: MotoServer.Keys)?,
+        root: String, database: ScratchPostgresDatabase?
     ) async throws {
         let issuer = try StaticIssuer()
         let jwks = try issuer.writeJWKS(to: "\(root)/jwks.json")
         var extra = ""
         var policies = try ServerProcess.writePolicies(into: root)
         var grace = "1s"
-        if let moto {
-            let keys = try await moto.prepareBrokerUser()
+        if let (moto, keys) = moto {
             let credentialsFile = "\(root)/aws-credentials"
             try "[lessor]\naws_access_key_id = \(keys.accessKeyID)\naws_secret_access_key = \(keys.secretAccessKey)\n"
                 .write(toFile: credentialsFile, atomically: true, encoding: .utf8)
@@ -72,8 +75,8 @@ struct KillPointTests {
                 toFile: "\(root)/deployer-policy.json", atomically: true, encoding: .utf8)
             policies = try AWSBrokerEndToEndTests.writePolicies(into: root)
             extra = AWSBrokerEndToEndTests.engineSection(moto: moto, credentialsFile: credentialsFile)
-                .replacingOccurrences(of: "timeout: 10s", with: "timeout: 2s")
-            grace = "5s"
+                .replacingOccurrences(of: "timeout: 10s", with: "timeout: 1s")
+            grace = "3s"
         }
         var storeSetting: String?
         if let database {
@@ -96,7 +99,9 @@ struct KillPointTests {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    guard let reply = try? await doomed.endpoint.call("/v1/creds/\(engine.path)", token: token, json: [:]),
+                    guard
+                        let reply = try? await doomed.endpoint.call(
+                            "/v1/creds/\(engine.path)", token: token, json: [:]),
                         reply.status == 200, let id = reply.json?["lease_id"]?.stringValue
                     else { return }
                     answered.add(id)
@@ -168,7 +173,7 @@ struct KillPointTests {
         case .postgres:
             let postgres = PostgresLeaseStore(
                 configuration: try PostgresStoreConfiguration(url: try #require(database?.url)),
-                logger: .init(label: "kill-point-test"))
+                logger: Logger(label: "kill-point-test", factory: { _ in SwiftLogNoOpLogHandler() }))
             return try await postgres.withRunning { try await body(LeaseReader(store: $0)) }
         }
     }

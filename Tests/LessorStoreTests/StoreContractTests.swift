@@ -641,7 +641,8 @@ struct StoreContractTests {
 
     // MARK: The audit log's anchor
 
-    @Test("An audit log's anchor only moves forward, unless rewound; each log has its own", arguments: StoreKind.allCases)
+    @Test(
+        "An audit log's anchor only moves forward, unless rewound; each log has its own", arguments: StoreKind.allCases)
     func auditAnchors(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
         func anchor(_ sequence: Int, _ digit: Character) -> AuditAnchor {
