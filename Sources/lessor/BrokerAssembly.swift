@@ -68,6 +68,7 @@ struct BrokerAssembly: Sendable {
 
         let anchorKeeper = AuditAnchorKeeper(log: settings.resolvedAuditLogName, store: store, logger: logger)
         let metrics = ServerMetrics(tenantLabelLimit: configuration.metrics.tenantLabelLimit)
+        let killPoint = FaultInjection.auditBatch()
         let audit = try AuditLog.open(
             AuditLogConfiguration(
                 devices: settings.resolvedAuditDevices.map {
@@ -81,6 +82,7 @@ struct BrokerAssembly: Sendable {
                 checkpointEveryRecords: settings.checkpointEveryRecords,
                 checkpointInterval: settings.checkpointInterval,
                 onBatch: { batch in
+                    killPoint?(batch)
                     metrics.record(batch)
                     anchorKeeper.advance(to: batch.end)
                 }),
@@ -98,7 +100,7 @@ struct BrokerAssembly: Sendable {
             keyring: TenantKeyring(brokerKey: brokerKey),
             settings: Broker.Settings(
                 region: configuration.region, pendingGrace: settings.pendingGrace,
-                maxRevokeAttempts: settings.maxRevokeAttempts, faultPoint: FaultInjection.fromEnvironment()),
+                maxRevokeAttempts: settings.maxRevokeAttempts, faultPoint: FaultInjection.exchangeStep()),
             logger: logger, metrics: metrics.broker)
         let services: [any Service] = [
             ExpirySweeper(broker: broker, interval: settings.sweepInterval),

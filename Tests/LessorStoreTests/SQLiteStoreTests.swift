@@ -15,7 +15,7 @@ struct SQLiteStoreTests {
         #expect(
             try await store.appliedMigrations() == [
                 "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
-                "v4-tenant-active-lease-counts",
+                "v4-tenant-active-lease-counts", "v5-audit-anchors",
             ])
         let tenant = try await store.makeTenant("acme")
         let active = try await store.issue(F.lease("lease-1"))
@@ -31,7 +31,7 @@ struct SQLiteStoreTests {
         #expect(
             try await reopened.appliedMigrations() == [
                 "v1-tenants-and-leases", "v2-lease-lookup-digest", "v3-live-lease-count-covering",
-                "v4-tenant-active-lease-counts",
+                "v4-tenant-active-lease-counts", "v5-audit-anchors",
             ])
         #expect(try await reopened.tenant("acme") == tenant)
         #expect(try await reopened.lease(id: "lease-1", tenantID: "acme") == active)
