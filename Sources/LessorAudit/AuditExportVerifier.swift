@@ -32,7 +32,7 @@ public enum AuditExportVerifier {
     private struct Proof {
         let sequence: Int
         let time: String
-        let head: AuditRecord.TenantHead?
+        let head: AuditRecord.TenantHead
     }
 
     public static func verify(
@@ -85,7 +85,7 @@ public enum AuditExportVerifier {
                 if anchored || head != nil {
                     guard proof.head == head else {
                         let detail =
-                            "the checkpoint vouches for tenant sequence \(proof.head?.sequence ?? 0) but the export "
+                            "the checkpoint vouches for tenant sequence \(proof.head.sequence) but the export "
                             + "has \(head?.sequence ?? 0) before it: records were removed or altered"
                         return AuditFinding(.deleted, sequence: proof.sequence, detail)
                     }
@@ -167,40 +167,34 @@ public enum AuditExportVerifier {
     ) -> ProofCheck {
         guard let object = try? JSONParser.parse(Array(line)).objectValue,
             let sequenceValue = object["seq"]?.numberValue, let prevHash = object["prev_hash"]?.stringValue,
-            let time = object["time"]?.stringValue, let heads = object["heads"], case .array(let entries) = heads
+            let time = object["time"]?.stringValue
         else { return .failure(AuditFinding(.modified, sequence: nil, "a checkpoint line is not readable")) }
         let sequence = Int(sequenceValue)
-        var pairs: [(label: String, leaf: String)] = []
-        for entry in entries {
-            guard let pairLabel = entry["label"]?.stringValue, let leaf = entry["leaf"]?.stringValue else {
-                return .failure(AuditFinding(.modified, sequence: sequence, "a checkpoint head entry is not readable"))
-            }
-            pairs.append((pairLabel, leaf))
-        }
-        guard Set(pairs.map(\.label)).count == pairs.count else {
-            return .failure(AuditFinding(.modified, sequence: sequence, "a checkpoint names one tenant twice"))
-        }
-        var head: AuditRecord.TenantHead?
-        if let own = object["tenant_head"]?.objectValue {
-            guard let headSequence = own["seq"]?.numberValue, let hash = own["hash"]?.stringValue else {
-                return .failure(AuditFinding(.modified, sequence: sequence, "the tenant head is not readable"))
-            }
-            head = AuditRecord.TenantHead(sequence: Int(headSequence), hash: hash)
-        }
-        let listed = pairs.first { $0.label == label }?.leaf
-        guard listed == head.map(AuditCheckpoint.leaf) else {
+        guard let own = object["tenant_head"]?.objectValue, let headSequence = own["seq"]?.numberValue,
+            let hash = own["hash"]?.stringValue, let salt = object["salt"]?.stringValue,
+            let slot = object["slot"]?.numberValue, slot == slot.rounded(), slot >= 0, slot < 1e12,
+            case .array(let entries)? = object["siblings"]
+        else {
             return .failure(
-                AuditFinding(
-                    .checkpointMismatch, sequence: sequence,
-                    "the tenant head shown does not match what the checkpoint signs for this tenant"))
+                AuditFinding(.modified, sequence: sequence, "the checkpoint's tenant proof is not readable"))
+        }
+        let siblings = entries.compactMap(\.stringValue)
+        let head = AuditRecord.TenantHead(sequence: Int(headSequence), hash: hash)
+        guard siblings.count == entries.count,
+            let root = AuditHeadsTree.root(
+                label: label, head: head, proof: AuditHeadsTree.Proof(salt: salt, slot: Int(slot), siblings: siblings))
+        else {
+            return .failure(AuditFinding(.modified, sequence: sequence, "the checkpoint's tenant proof is malformed"))
         }
         guard
             AuditCheckpoint.isValid(
                 sequence: sequence, prevHash: prevHash, time: time, keyID: object["key_id"]?.stringValue,
-                headsRoot: AuditCheckpoint.root(pairs), signature: object["signature"]?.stringValue, key: key)
+                headsRoot: root, signature: object["signature"]?.stringValue, key: key)
         else {
             return .failure(
-                AuditFinding(.badCheckpointSignature, sequence: sequence, "does not verify with key \(key.keyID)"))
+                AuditFinding(
+                    .checkpointMismatch, sequence: sequence,
+                    "the tenant head and its proof do not lead to what the checkpoint signs with key \(key.keyID)"))
         }
         return .success(Proof(sequence: sequence, time: time, head: head))
     }

@@ -17,6 +17,8 @@ public struct AuditFinding: Sendable, Hashable, CustomStringConvertible {
         case checkpointMismatch = "checkpoint mismatch"
         /// Records after the last checkpoint: intact as far as the chain shows, but no signature vouches for them.
         case unvouched
+        /// The log ends before its anchor (the position kept outside the log), or holds another record there.
+        case rolledBack = "rolled back"
         /// An export that holds a record of another tenant.
         case foreignRecord = "foreign record"
     }

@@ -78,7 +78,8 @@ public final class AuditLog: AuditSink, Service, Sendable {
             openedAt: chain.isEmpty ? nil : AuditAnchor(sequence: chain.nextSequence - 1, hash: chain.lastHash))
     }
 
-    deinit { shared.requestClose(waiter: nil) }
+    /// A log dropped without `close()` stops its writer without a closing checkpoint.
+    deinit { shared.requestClose(waiter: nil, checkpoint: false) }
 
     /// Records `entry` and returns once it is durable on at least one device.
     public func append(_ entry: AuditEntry) async throws(LessorError) -> AuditReceipt {
@@ -116,7 +117,7 @@ public final class AuditLog: AuditSink, Service, Sendable {
 
     /// Writes a final checkpoint, stops the writer and refuses further appends.
     public func close() async {
-        await withCheckedContinuation { continuation in shared.requestClose(waiter: continuation) }
+        await withCheckedContinuation { continuation in shared.requestClose(waiter: continuation, checkpoint: true) }
     }
 
     /// Runs until graceful shutdown, then closes the log so it ends on a checkpoint.

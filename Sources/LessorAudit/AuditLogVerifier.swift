@@ -7,8 +7,11 @@ public import LessorCore
 /// `prev_hash` must be the hash before it; each tenant's records must chain by `tenant_seq` and
 /// `tenant_prev_hash`; every checkpoint must be signed by the key and list exactly the tenant
 /// heads of the records before it. The log must start at sequence 1 or at a checkpoint (the
-/// first segment retention kept), and end on a checkpoint: records after the last one are
-/// reported as `unvouched`, since anyone can append a well-formed record.
+/// first segment retention kept). Records after the last checkpoint are intact as far as the
+/// chain shows but vouched for by no signature (anyone can append a well-formed record): a live
+/// log always has some, so they are counted in the summary (`unvouchedRecords`), not reported as
+/// a defect. With the log's anchor (kept in the lease store, see `AuditAnchor`), a log that ends
+/// before it or holds another record at its sequence is reported as `rolledBack`.
 public struct AuditLogVerifier {
     public struct Summary: Sendable, Hashable {
         public var records = 0
@@ -16,6 +19,10 @@ public struct AuditLogVerifier {
         public var firstSequence: Int?
         public var lastSequence: Int?
         public var lastCheckpoint: AuditRecord?
+        /// Records after the last checkpoint, which the next checkpoint will vouch for.
+        public var unvouchedRecords = 0
+        /// True when an anchor was given and the log reaches it with the same record.
+        public var anchorChecked = false
     }
 
     public struct Outcome: Sendable {
@@ -29,6 +36,7 @@ public struct AuditLogVerifier {
     }
 
     private let key: AuditPublicKey
+    private let anchor: AuditAnchor?
     private var summary = Summary()
     private var lastHash: String?
     private var nextSequence: Int?
@@ -36,10 +44,15 @@ public struct AuditLogVerifier {
     /// Tenant heads a starting checkpoint vouched for before any of their records was read, by hash.
     private var anchors: [String: AuditRecord.TenantHead] = [:]
 
-    public init(publicKey: AuditPublicKey) { key = publicKey }
+    public init(publicKey: AuditPublicKey, anchor: AuditAnchor? = nil) {
+        key = publicKey
+        self.anchor = anchor
+    }
 
-    public static func verify(files: [String], publicKey: AuditPublicKey) throws(LessorError) -> Outcome {
-        var verifier = AuditLogVerifier(publicKey: publicKey)
+    public static func verify(
+        files: [String], publicKey: AuditPublicKey, anchor: AuditAnchor? = nil
+    ) throws(LessorError) -> Outcome {
+        var verifier = AuditLogVerifier(publicKey: publicKey, anchor: anchor)
         return try verifier.run(files)
     }
 
@@ -84,14 +97,18 @@ public struct AuditLogVerifier {
             throw LessorError(.auditInvalid, "the audit files hold no records")
         }
         let vouched = summary.lastCheckpoint?.sequence ?? 0
-        if vouched < last {
-            let first = max(vouched + 1, summary.firstSequence ?? 1)
+        summary.unvouchedRecords = max(0, last - max(vouched, (summary.firstSequence ?? 1) - 1))
+        // An anchor older than what retention kept is passed: the log runs on beyond it.
+        if let anchor, anchor.sequence < (summary.firstSequence ?? 1), last >= anchor.sequence {
+            summary.anchorChecked = true
+        }
+        if let anchor, !summary.anchorChecked {
+            let found = last < anchor.sequence ? "ends at sequence \(last)" : "holds another record at that sequence"
             return outcome(
                 AuditFinding(
-                    .unvouched, sequence: first,
-                    "\(last - first + 1) record(s) after the last checkpoint (sequences \(first)–\(last)) cannot be "
-                        + "vouched for: a checkpoint after them is missing (truncated), or the log is still being written"
-                ))
+                    .rolledBack, sequence: min(last + 1, anchor.sequence),
+                    "the log \(found), but its anchor says it reached sequence \(anchor.sequence) (hash "
+                        + "\(anchor.hash)): it was cut back or replaced"))
         }
         return outcome(nil)
     }
@@ -191,6 +208,7 @@ public struct AuditLogVerifier {
             }
             heads[tenantID] = AuditRecord.TenantHead(sequence: tenantSequence, hash: record.hash ?? "")
         }
+        if let anchor, record.sequence == anchor.sequence, record.hash == anchor.hash { summary.anchorChecked = true }
         summary.records += 1
         if summary.firstSequence == nil { summary.firstSequence = record.sequence }
         summary.lastSequence = record.sequence

@@ -26,6 +26,7 @@ enum AuditRecordEncoder {
         if case .global(let name) = record.scope { members.string("global_scope", name, to: &out) }
         // Every record has `event`, so `hash` is never the first member.
         let hashOffset = out.count
+        if let headsSeed = record.headsSeed { members.string("heads_seed", headsSeed, to: &out) }
         if let keyID = record.keyID { members.string("key_id", keyID, to: &out) }
         if let leaseID = record.leaseID { members.string("lease_id", leaseID, to: &out) }
         if let path = record.path { members.string("path", path, to: &out) }

@@ -4,14 +4,15 @@ public import LessorCore
 /// Writes one tenant's share of a log to a directory an auditor can check without seeing any
 /// other tenant:
 /// - `records.jsonl`: the tenant's records, byte for byte as logged;
-/// - `checkpoints.jsonl`: per checkpoint, what its signature covers with the tenant heads reduced
-///   to `(label, leaf)` pairs (see `AuditCheckpoint`) plus this tenant's own head in clear;
+/// - `checkpoints.jsonl`: per checkpoint, what its signature covers, this tenant's own head in
+///   clear and its inclusion proof in the checkpoint's heads tree (see `AuditHeadsTree`): no other
+///   tenant's id, label, head or record count;
 /// - `manifest.json`: tenant id and label, counts and ranges;
 /// - `public-key.json`: the checkpoint key, for reference (verify with the copy you keep).
 ///
 /// Checkpoints kept: the last one before the tenant's first exported record (it anchors the
 /// chain when retention removed older records), every one that follows a record of the tenant,
-/// and the last one.
+/// and the last one; each only if it holds a head of the tenant.
 public enum AuditTenantExport {
     public struct Summary: Sendable, Hashable {
         public var records = 0
@@ -37,7 +38,8 @@ public enum AuditTenantExport {
         var lastSequence: Int?
 
         func emit(_ checkpoint: AuditRecord) throws(LessorError) {
-            var line = AuditCanonicalJSON.encode(proof(checkpoint, label: label))
+            guard let proof = proof(checkpoint, label: label) else { return }
+            var line = AuditCanonicalJSON.encode(proof)
             line.append(UInt8(ascii: "\n"))
             try checkpointsFile.write(line)
             summary.checkpoints += 1
@@ -92,20 +94,20 @@ public enum AuditTenantExport {
         return summary
     }
 
-    /// A checkpoint as a tenant export shows it.
-    static func proof(_ checkpoint: AuditRecord, label: String) -> JSONValue {
-        let heads = checkpoint.tenantHeads ?? [:]
-        let pairs = heads.map { (label: $0.key, leaf: AuditCheckpoint.leaf($0.value)) }
-            .sorted { $0.label.utf8.lexicographicallyPrecedes($1.label.utf8) }
-        var object: [String: JSONValue] = [
+    /// A checkpoint as a tenant export shows it: what its signature covers, with the tenant's own
+    /// head and its inclusion proof in place of the heads root; nil when the checkpoint holds no
+    /// head of the tenant (one written before its first record).
+    static func proof(_ checkpoint: AuditRecord, label: String) -> JSONValue? {
+        guard let heads = checkpoint.tenantHeads, let own = heads[label], let seed = checkpoint.headsSeed,
+            let proof = AuditHeadsTree(heads: heads, seed: seed).proof(for: label)
+        else { return nil }
+        return .object([
             "seq": .number(Double(checkpoint.sequence)), "prev_hash": .string(checkpoint.prevHash),
             "time": .string(checkpoint.time), "key_id": .string(checkpoint.keyID ?? ""),
             "signature": .string(checkpoint.signature ?? ""),
-            "heads": .array(pairs.map { .object(["label": .string($0.label), "leaf": .string($0.leaf)]) }),
-        ]
-        if let own = heads[label] {
-            object["tenant_head"] = .object(["seq": .number(Double(own.sequence)), "hash": .string(own.hash)])
-        }
-        return .object(object)
+            "tenant_head": .object(["seq": .number(Double(own.sequence)), "hash": .string(own.hash)]),
+            "salt": .string(proof.salt), "slot": .number(Double(proof.slot)),
+            "siblings": .array(proof.siblings.map { .string($0) }),
+        ])
     }
 }

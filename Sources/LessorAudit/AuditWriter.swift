@@ -51,12 +51,12 @@ final class AuditWriter: @unchecked Sendable {
     func run() {
         while true {
             let deadline = chain.recordsSinceCheckpoint > 0 ? lastCheckpointAt.addingTimeInterval(interval) : nil
-            let (requests, closing) = shared.take(
+            let (requests, closing, closingCheckpoint) = shared.take(
                 deadline: deadline, gather: lastBatchRequests,
                 gatherDelay: min(lastWriteSeconds / 2, Self.maxGatherDelay))
             lastBatchRequests = requests.count
             let due = deadline.map { Date() >= $0 } ?? false
-            process(requests, checkpointNow: closing || due)
+            process(requests, checkpointNow: (closing && closingCheckpoint) || due)
             if closing {
                 shared.finishClose()
                 return
@@ -69,6 +69,13 @@ final class AuditWriter: @unchecked Sendable {
         var receipts: [AuditReceipt] = []
         var checkpointRequested = checkpointNow
         var newCheckpoint: AuditReceipt?
+        let appends = requests.contains { if case .checkpoint = $0 { false } else { true } }
+        // Nothing to record: no segment is started and no checkpoint written, so a broker that
+        // stops before its first request (a refused start-up) leaves the log as it found it.
+        guard appends || (checkpointRequested && chain.recordsSinceCheckpoint > 0) else {
+            reply(requests, receipts: [], checkpoint: lastCheckpoint)
+            return
+        }
         let firstSequence = chain.nextSequence
         let rotating = slots.indices.filter { slots[$0].canRetry && slots[$0].device.rotationDue(at: now) }
         batch.removeAll(keepingCapacity: true)

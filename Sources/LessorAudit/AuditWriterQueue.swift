@@ -24,6 +24,9 @@ final class AuditWriterQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var requests: [Request] = []
     private var closeRequested = false
+    /// Whether the log closes on a checkpoint: `close()` asks for one; a log merely dropped (a
+    /// start-up that stopped before serving) writes none, so it leaves its files as it found them.
+    private var closeCheckpoint = false
     private var closed = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private var snapshot: AuditHealth
@@ -48,7 +51,7 @@ final class AuditWriterQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    func requestClose(waiter: CheckedContinuation<Void, Never>?) {
+    func requestClose(waiter: CheckedContinuation<Void, Never>?, checkpoint: Bool) {
         condition.lock()
         if closed {
             condition.unlock()
@@ -56,6 +59,7 @@ final class AuditWriterQueue: @unchecked Sendable {
             return
         }
         closeRequested = true
+        closeCheckpoint = closeCheckpoint || checkpoint
         if let waiter { closeWaiters.append(waiter) }
         condition.signal()
         condition.unlock()
@@ -66,7 +70,9 @@ final class AuditWriterQueue: @unchecked Sendable {
     /// join the next one instead of each waiting a whole sync. Returns the requests taken
     /// (possibly none, on time-out) and whether the log is closing; when closing, later requests
     /// are refused.
-    func take(deadline: Date?, gather: Int, gatherDelay: TimeInterval) -> (requests: [Request], closing: Bool) {
+    func take(
+        deadline: Date?, gather: Int, gatherDelay: TimeInterval
+    ) -> (requests: [Request], closing: Bool, closingCheckpoint: Bool) {
         condition.lock()
         defer { condition.unlock() }
         while requests.isEmpty && !closeRequested {
@@ -87,7 +93,7 @@ final class AuditWriterQueue: @unchecked Sendable {
         let taken = requests
         requests.removeAll(keepingCapacity: true)
         if closeRequested { closed = true }
-        return (taken, closeRequested)
+        return (taken, closeRequested, closeCheckpoint)
     }
 
     func finishClose() {

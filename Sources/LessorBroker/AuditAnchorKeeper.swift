@@ -15,6 +15,9 @@ public final class AuditAnchorKeeper: Service, Sendable {
         var latest: AuditAnchor?
         var stored: Int = 0
         var writing = false
+        /// Set once `reconcile` compared the log with the stored anchor; until then no position
+        /// is stored, so a start-up that refuses the log leaves the anchor as it was.
+        var reconciled = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -41,13 +44,13 @@ public final class AuditAnchorKeeper: Service, Sendable {
         async throws(LessorError)
     {
         guard let anchor = try await store.auditAnchor(log: log) else {
-            if let logEnd { advance(to: logEnd) }
+            markReconciled(advancingTo: logEnd)
             return
         }
         let end = logEnd?.sequence ?? 0
         let behind = end < anchor.sequence || (end == anchor.sequence && logEnd?.hash != anchor.hash)
         guard behind else {
-            if let logEnd { advance(to: logEnd) }
+            markReconciled(advancingTo: logEnd)
             return
         }
         let found = logEnd.map { "ends at sequence \($0.sequence) (hash \($0.hash))" } ?? "holds no records"
@@ -67,16 +70,33 @@ public final class AuditAnchorKeeper: Service, Sendable {
                 details: ["anchor": anchor.description, "log_end": logEnd?.description ?? "empty"]))
         try await store.recordAuditAnchor(
             AuditAnchor(sequence: receipt.sequence, hash: receipt.hash), log: log, rewinding: true, at: clock.now)
+        state.withLock { $0.stored = receipt.sequence }
+        markReconciled(advancingTo: nil)
         logger.critical(
             "audit log behind its anchor accepted by the operator; recorded in the log",
             metadata: ["problem": "\(problem)", "sequence": "\(receipt.sequence)"])
+    }
+
+    /// Lets positions reach the store from now on, starting with `logEnd` and any reported meanwhile.
+    private func markReconciled(advancingTo logEnd: AuditAnchor?) {
+        state.withLock { $0.reconciled = true }
+        if let logEnd { advance(to: logEnd) } else { startDrainIfNeeded() }
+    }
+
+    private func startDrainIfNeeded() {
+        let start = state.withLock { state in
+            guard state.reconciled, !state.writing, (state.latest?.sequence ?? 0) > state.stored else { return false }
+            state.writing = true
+            return true
+        }
+        if start { Task { await drain() } }
     }
 
     /// The log is durable up to `anchor`; returns at once.
     public func advance(to anchor: AuditAnchor) {
         let start = state.withLock { state in
             if anchor.sequence > (state.latest?.sequence ?? 0) { state.latest = anchor }
-            guard !state.writing else { return false }
+            guard state.reconciled, !state.writing else { return false }
             state.writing = true
             return true
         }

@@ -4,7 +4,7 @@
 /// one tenant's records can be checked without any other tenant's.
 ///
 /// Checkpoint records (event `checkpoint`, global scope `audit`) also carry `keyID`,
-/// `signature` and `tenantHeads`: the signed state of the log when it was written.
+/// `signature`, `tenantHeads` and `headsSeed`: the signed state of the log when it was written.
 public struct AuditRecord: Sendable, Hashable {
     /// A tenant's chain head: its last record's tenant sequence and hash.
     public struct TenantHead: Sendable, Hashable {
@@ -47,6 +47,9 @@ public struct AuditRecord: Sendable, Hashable {
     public var signature: String?
     /// Keyed by tenant label (a keyed hash of the tenant id), never by the id itself.
     public var tenantHeads: [String: TenantHead]?
+    /// The checkpoint's random seed for the Merkle tree over `tenantHeads` (64 hex digits);
+    /// absent from checkpoints written before the tree (their heads are committed as a list).
+    public var headsSeed: String?
 
     public init(sequence: Int, time: String, event: AuditEvent, scope: AuditScope, prevHash: String) {
         self.sequence = sequence
@@ -80,6 +83,7 @@ public struct AuditRecord: Sendable, Hashable {
             ("token_id", tokenID), ("decision", decision?.rawValue), ("reason", reason),
             ("policy_digest", policyDigest), ("policy_commit", policyCommit),
             ("tenant_prev_hash", tenantPrevHash), ("key_id", keyID), ("signature", signature),
+            ("heads_seed", headsSeed),
         ]
         for case (let key, let value?) in strings { object[key] = .string(value) }
         if let ttlSeconds { object["ttl"] = .number(Double(ttlSeconds)) }
@@ -163,6 +167,7 @@ public struct AuditRecord: Sendable, Hashable {
         hash = try hexHash("hash")
         keyID = try string("key_id")
         signature = try string("signature")
+        headsSeed = try hexHash("heads_seed")
         if let value = object["tenant_heads"] {
             guard let members = value.objectValue else { throw fail("'tenant_heads' must be an object") }
             var heads: [String: TenantHead] = [:]
@@ -175,8 +180,8 @@ public struct AuditRecord: Sendable, Hashable {
             }
             tenantHeads = heads
         }
-        if event == .checkpoint, keyID == nil || signature == nil || tenantHeads == nil {
-            throw fail("a checkpoint needs 'key_id', 'signature' and 'tenant_heads'")
+        if event == .checkpoint, keyID == nil || signature == nil || tenantHeads == nil || headsSeed == nil {
+            throw fail("a checkpoint needs 'key_id', 'signature', 'tenant_heads' and 'heads_seed'")
         }
     }
 

@@ -52,5 +52,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
 }

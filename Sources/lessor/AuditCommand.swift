@@ -7,7 +7,8 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Verify, search and export the tamper-evident audit log.",
         subcommands: [
-            AuditVerifyCommand.self, AuditQueryCommand.self, AuditExportCommand.self, AuditVerifyExportCommand.self,
+            AuditVerifyCommand.self, AuditAnchorCommand.self, AuditQueryCommand.self, AuditExportCommand.self,
+            AuditVerifyExportCommand.self,
             AuditHashCommand.self, AuditKeygenCommand.self, AuditPublicKeyCommand.self, AuditBurstCommand.self,
         ])
 }

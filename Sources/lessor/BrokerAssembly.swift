@@ -49,22 +49,7 @@ struct BrokerAssembly: Sendable {
                 metadata: ["public_key": "\(AuditKeyDirectory.publicKey(keyDirectory))"])
         }
         let signingKey = try AuditSigningKey(keyFile: AuditKeyDirectory.signingKey(keyDirectory))
-        let store: any LeaseStore
-        var postgres: PostgresLeaseStore?
-        switch settings.store {
-        case .sqlite(let path):
-            store = try SQLiteLeaseStore.open(path: path ?? "\(data)/lessor.sqlite")
-        case .postgres(let urlFile):
-            guard let text = FileManager.default.contents(atPath: urlFile) else {
-                throw LessorError(.configInvalid, "cannot read the PostgreSQL URL file \(urlFile)")
-            }
-            let shared = PostgresLeaseStore(
-                configuration: try PostgresStoreConfiguration(
-                    url: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-                logger: logger)
-            postgres = shared
-            store = shared
-        }
+        let (store, postgres) = try openStore(settings, logger: logger)
 
         let anchorKeeper = AuditAnchorKeeper(log: settings.resolvedAuditLogName, store: store, logger: logger)
         let metrics = ServerMetrics(tenantLabelLimit: configuration.metrics.tenantLabelLimit)
@@ -114,6 +99,26 @@ struct BrokerAssembly: Sendable {
             broker: broker, audit: audit, tokenEngine: tokenEngine, awsEngine: awsEngine, certificateKey: signingKey,
             metrics: metrics, postgres: postgres, anchorKeeper: anchorKeeper, auditRollbackReason: auditRollbackReason,
             services: services)
+    }
+
+    /// The lease store the settings name; the PostgreSQL one is also returned, since it must run
+    /// (`withRunning`) before it answers.
+    static func openStore(
+        _ settings: BrokerSettings, logger: Logger
+    ) throws(LessorError) -> (store: any LeaseStore, postgres: PostgresLeaseStore?) {
+        switch settings.store {
+        case .sqlite(let path):
+            return (try SQLiteLeaseStore.open(path: path ?? "\(settings.dataDirectory)/lessor.sqlite"), nil)
+        case .postgres(let urlFile):
+            guard let text = FileManager.default.contents(atPath: urlFile) else {
+                throw LessorError(.configInvalid, "cannot read the PostgreSQL URL file \(urlFile)")
+            }
+            let shared = PostgresLeaseStore(
+                configuration: try PostgresStoreConfiguration(
+                    url: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                logger: logger)
+            return (shared, shared)
+        }
     }
 
     /// Checks the audit log against its anchor before anything is appended (the store must be

@@ -73,6 +73,7 @@ struct AuditRecordEncoderTests {
             String(repeating: "d", count: 64): .init(sequence: 3, hash: String(repeating: "e", count: 64)),
             String(repeating: "1", count: 64): .init(sequence: 12, hash: String(repeating: "f", count: 64)),
         ]
+        record.headsSeed = String(repeating: "9", count: 64)
         return record
     }
 
@@ -83,7 +84,7 @@ struct AuditRecordEncoderTests {
         let known: Set<String> = [
             "sequence", "time", "event", "scope", "requestID", "subject", "binding", "path", "leaseID", "tokenID",
             "ttlSeconds", "decision", "reason", "policyDigest", "policyCommit", "details", "tenantSequence",
-            "tenantPrevHash", "prevHash", "hash", "keyID", "signature", "tenantHeads",
+            "tenantPrevHash", "prevHash", "hash", "keyID", "signature", "tenantHeads", "headsSeed",
         ]
         let records = [try Self.everyMember(), Self.checkpoint()]
         #expect(

@@ -94,11 +94,45 @@ struct AuditTamperTests {
         #expect(finding?.sequence == 15)
     }
 
-    @Test("A file cut between lines leaves records no checkpoint vouches for")
+    @Test("A file cut between lines verifies as a live log would, with its unvouched records counted")
     func truncatedAtLine() async throws {
-        let finding = try await tamper { lines in lines = Array(lines.prefix(16)) }
-        #expect(finding?.kind == .unvouched)
-        #expect(finding?.sequence == 14)
+        let fixture = try AuditFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.writeLog(count: 24)
+        let segment = try #require(try fixture.segments().first)
+        try AuditFixture.writeLines(Array(try AuditFixture.lines(segment).prefix(16)), to: segment)
+        let outcome = try fixture.verify()
+        #expect(outcome.finding == nil)
+        #expect(outcome.summary.unvouchedRecords == 3)
+        #expect(outcome.summary.lastCheckpoint?.sequence == 13)
+    }
+
+    @Test("With the anchor, a log cut back to an earlier checkpoint or inside a segment is a rollback")
+    func cutBehindTheAnchor() async throws {
+        let fixture = try AuditFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.writeLog(count: 24)
+        let segment = try #require(try fixture.segments().first)
+        let lines = try AuditFixture.lines(segment)
+        let last = try #require(lines.last)
+        guard case .success(let (end, _)) = AuditLine.open(Array(last.utf8)[...]) else {
+            Issue.record("the last line is not a record")
+            return
+        }
+        let anchor = AuditAnchor(sequence: end.sequence, hash: try #require(end.hash))
+        let whole = try AuditLogVerifier.verify(files: [segment], publicKey: fixture.publicKey, anchor: anchor)
+        #expect(whole.finding == nil && whole.summary.anchorChecked)
+        for keep in [6, 18, 20, lines.count - 1] {
+            try AuditFixture.writeLines(Array(lines.prefix(keep)), to: segment)
+            let finding = try AuditLogVerifier.verify(files: [segment], publicKey: fixture.publicKey, anchor: anchor)
+                .finding
+            #expect(finding?.kind == .rolledBack, "kept \(keep) records")
+            #expect(finding?.detail.contains("ends at sequence \(keep)") == true, "\(finding?.detail ?? "")")
+        }
+        let other = AuditAnchor(sequence: end.sequence, hash: String(repeating: "a", count: 64))
+        try AuditFixture.writeLines(lines, to: segment)
+        let replaced = try AuditLogVerifier.verify(files: [segment], publicKey: fixture.publicKey, anchor: other)
+        #expect(replaced.finding?.kind == .rolledBack)
     }
 
     @Test("A checkpoint whose content was changed and rehashed has a bad signature")

@@ -13,11 +13,17 @@ struct AuditAnchorKeeperTests {
 
     private static func hash(_ digit: Character) -> String { String(repeating: digit, count: 64) }
 
-    @Test("Positions reach the store in order, the newest wins, and flush waits for them")
+    @Test("Positions reach the store only after reconcile, in order; the newest wins, and flush waits for them")
     func advances() async throws {
         let fixture = try BrokerFixture()
         let keeper = AuditAnchorKeeper(log: "node-a", store: fixture.store, logger: Self.logger)
-        for sequence in 1...50 { keeper.advance(to: AuditAnchor(sequence: sequence, hash: Self.hash("a"))) }
+        for sequence in 1...20 { keeper.advance(to: AuditAnchor(sequence: sequence, hash: Self.hash("a"))) }
+        await keeper.flush()
+        #expect(try await fixture.store.auditAnchor(log: "node-a") == nil, "nothing is stored before reconcile")
+        try await keeper.reconcile(logEnd: nil, audit: fixture.audit, acceptingRollbackBecause: nil)
+        await keeper.flush()
+        #expect(try await fixture.store.auditAnchor(log: "node-a") == AuditAnchor(sequence: 20, hash: Self.hash("a")))
+        for sequence in 21...50 { keeper.advance(to: AuditAnchor(sequence: sequence, hash: Self.hash("a"))) }
         keeper.advance(to: AuditAnchor(sequence: 7, hash: Self.hash("b")))
         await keeper.flush()
         #expect(try await fixture.store.auditAnchor(log: "node-a") == AuditAnchor(sequence: 50, hash: Self.hash("a")))

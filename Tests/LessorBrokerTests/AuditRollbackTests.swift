@@ -57,6 +57,16 @@ struct AuditRollbackTests {
         let anchor = try await SQLiteLeaseStore.open(path: "\(first.dataDirectory)/lessor.sqlite")
             .auditAnchor(log: "rollback-test")
         #expect(anchor == AuditAnchor(sequence: last.sequence, hash: last.hash), "the anchor is the log's last record")
+        let lessor = try LessorExecutable.url().path
+        let printed = try await ChildProcess.run(lessor, ["audit", "anchor", "--config", first.configurationFile])
+        let anchorText = String(decoding: printed.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(printed.status == 0 && anchorText == "\(last.sequence):\(last.hash)", "\(printed.errors)")
+        let verify = [
+            "audit", "verify", logDirectory, "--public-key", "\(first.dataDirectory)/audit/keys/public-key.json",
+            "--anchor", anchorText,
+        ]
+        let intact = try await ChildProcess.run(lessor, verify)
+        #expect(intact.status == 0, "\(String(decoding: intact.output, as: UTF8.self))\(intact.errors)")
         let files = Set(lines.map(\.file)).sorted()
         try #require(files.count >= 3, "the log spans several segments: \(files)")
 
@@ -74,6 +84,7 @@ struct AuditRollbackTests {
             try Self.restore(pristine, to: logDirectory)
             try Self.cut(lines, keeping: cut.keep, in: logDirectory)
             let kept = lines[cut.keep - 1]
+            let before = try Self.contents(of: logDirectory)
             let refused = try server()
             await #expect(throws: (any Error).self, "\(cut.name): the broker started on a cut log") {
                 try await refused.start()
@@ -84,6 +95,15 @@ struct AuditRollbackTests {
                     && log.contains("anchor says it reached sequence \(last.sequence) (hash \(last.hash))"),
                 "\(cut.name): \(log)")
             await refused.stop()
+            #expect(try Self.contents(of: logDirectory) == before, "\(cut.name): the refused start-up wrote to the log")
+            let verified = try await ChildProcess.run(lessor, verify)
+            let report = String(decoding: verified.output, as: UTF8.self)
+            #expect(verified.status == 1, "\(cut.name): verify with the anchor passed: \(report)")
+            #expect(
+                report.contains("rolled back") && report.contains("ends at sequence \(kept.sequence)"),
+                "\(cut.name): \(report)")
+            let unanchored = try await ChildProcess.run(lessor, Array(verify.dropLast(2)))
+            #expect(unanchored.status == 0, "\(cut.name): an untampered prefix verifies without the anchor")
         }
 
         // The operator restored nothing and accepts the cut log: audited, then the anchor restarts.
@@ -117,6 +137,15 @@ struct AuditRollbackTests {
             }
         }
         return lines
+    }
+
+    /// Every segment's bytes, by file name.
+    static func contents(of directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            files[name] = FileManager.default.contents(atPath: "\(directory)/\(name)")
+        }
+        return files
     }
 
     static func restore(_ pristine: String, to directory: String) throws {
