@@ -19,6 +19,9 @@ struct AuditBurstCommand: AsyncParsableCommand {
     @Option(help: "Records to append.")
     var count = 1000
 
+    @Option(help: "Tenants the records are spread over (tenant-0, tenant-1, …).")
+    var tenants = 3
+
     @Option(help: "Concurrent writers.")
     var writers = 8
 
@@ -39,6 +42,8 @@ struct AuditBurstCommand: AsyncParsableCommand {
         } catch {
             throw AuditCLI.fail(error)
         }
+        guard tenants >= 1, writers >= 1 else { throw ValidationError("--tenants and --writers must be at least 1") }
+        let (tenants, writers) = (tenants, writers)
         let perWriter = (count + writers - 1) / writers
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {
@@ -46,7 +51,8 @@ struct AuditBurstCommand: AsyncParsableCommand {
                     for index in 0..<perWriter {
                         let receipt = try await log.append(
                             AuditEntry(
-                                event: .grant, scope: .tenant("tenant-\(index % 3)"), requestID: "w\(writer)-\(index)",
+                                event: .grant, scope: .tenant("tenant-\((writer + index * writers) % tenants)"),
+                                requestID: "w\(writer)-\(index)",
                                 subject: .init(issuer: "https://burst.invalid", subject: "writer-\(writer)"),
                                 path: "token/audiences/burst", leaseID: "lease-\(writer)-\(index)", ttlSeconds: 900,
                                 decision: .allow))
