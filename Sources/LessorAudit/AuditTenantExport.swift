@@ -45,9 +45,14 @@ public enum AuditTenantExport {
             summary.checkpoints += 1
         }
 
+        // Only checkpoints and the tenant's own records are opened (parsed and hash-checked): a
+        // line holding neither member's bytes is another tenant's or the log's, and is passed over.
+        let tenantMember = Array(#""tenant_id":"#.utf8) + AuditCanonicalJSON.encode(.string(tenantID))
+        let checkpointMember = Array(#""event":"checkpoint""#.utf8)
         for path in files {
             var reader = try AuditLineReader(path: path)
             while let (line, _) = try reader.next() {
+                guard Self.contains(line, checkpointMember) || Self.contains(line, tenantMember) else { continue }
                 guard case .success(let (record, _)) = AuditLine.open(line) else {
                     throw LessorError(.auditInvalid, "\(path) holds a damaged record; run `lessor audit verify` first")
                 }
@@ -92,6 +97,18 @@ public enum AuditTenantExport {
             "\(directory)/manifest.json", String(decoding: AuditCanonicalJSON.encode(manifest), as: UTF8.self) + "\n")
         try AuditKeyFile.createText("\(directory)/public-key.json", publicKey.fileText)
         return summary
+    }
+
+    /// Whether `member`'s bytes stand anywhere in `line` (a scan for its first byte, then a compare).
+    static func contains(_ line: ArraySlice<UInt8>, _ member: [UInt8]) -> Bool {
+        guard let first = member.first, line.count >= member.count else { return false }
+        let last = line.endIndex - member.count
+        var start = line.startIndex
+        while start <= last, let found = line[start...last].firstIndex(of: first) {
+            if line[found..<(found + member.count)].elementsEqual(member) { return true }
+            start = found + 1
+        }
+        return false
     }
 
     /// A checkpoint as a tenant export shows it: what its signature covers, with the tenant's own

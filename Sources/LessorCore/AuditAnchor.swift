@@ -15,7 +15,7 @@ public struct AuditAnchor: Sendable, Hashable, CustomStringConvertible {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].utf8.count <= 18, !parts[0].isEmpty,
             parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-            let sequence = Int(parts[0]), sequence >= 1, Self.isHash(parts[1])
+            let sequence = Int(parts[0]), sequence >= 1, AuditRecord.isHexHash(String(parts[1]))
         else {
             throw LessorError(
                 .requestInvalid, "an audit anchor is SEQ:HASH (a sequence from 1 and 64 lower-case hex digits)")
@@ -25,13 +25,4 @@ public struct AuditAnchor: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(sequence):\(hash)" }
-
-    /// 64 lower-case hex digits, as every record hash is.
-    public static func isHash(_ text: Substring) -> Bool {
-        text.utf8.count == 64
-            && text.utf8.allSatisfy {
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
-                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
-            }
-    }
 }
