@@ -69,10 +69,16 @@ final class AuditWriter: @unchecked Sendable {
         var receipts: [AuditReceipt] = []
         var checkpointRequested = checkpointNow
         var newCheckpoint: AuditReceipt?
-        let appends = requests.contains { if case .checkpoint = $0 { false } else { true } }
+        var asked = false
+        var appends = false
+        for request in requests {
+            if case .checkpoint = request { asked = true } else { appends = true }
+        }
         // Nothing to record: no segment is started and no checkpoint written, so a broker that
-        // stops before its first request (a refused start-up) leaves the log as it found it.
-        guard appends || (checkpointRequested && chain.recordsSinceCheckpoint > 0) else {
+        // stops before its first request (a refused start-up) leaves the log as it found it. A
+        // caller's `checkpoint()` on a new log writes its first checkpoint.
+        let checkpointDue = (checkpointNow || asked) && chain.recordsSinceCheckpoint > 0
+        guard appends || checkpointDue || (asked && chain.isEmpty) else {
             reply(requests, receipts: [], checkpoint: lastCheckpoint)
             return
         }
