@@ -19,14 +19,17 @@ public struct APIError: HTTPResponseError {
         case .issuerUnavailable, .upstreamFailure, .auditUnavailable, .storeUnavailable: .serviceUnavailable
         case .engineFailure, .responseTooLarge: .badGateway
         case .engineTimeout: .gatewayTimeout
-        case .requestInvalid, .configInvalid, .leaseNotRenewable, .policyDocumentInvalid: .badRequest
+        case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid, .configInvalid: .internalServerError
+        case .requestInvalid, .leaseNotRenewable, .policyDocumentInvalid: .badRequest
         case .permissionDenied, .tenantInactive: .forbidden
         case .leaseNotFound: .notFound
         case .quotaExceeded: .tooManyRequests
         case .requestTooLarge: .contentTooLarge
         case .requestTimeout: .requestTimeout
-        case .internalFailure, .cryptoFailure, .keyInvalid, .auditInvalid: .internalServerError
-        default: .unauthorized
+        case .tokenMalformed, .tokenTooLarge, .tokenExpired, .tokenNotYetValid, .tokenTooOld, .claimMissing,
+            .audienceMismatch, .issuerUnknown, .issuerMismatch, .keyUnknown, .algorithmNotAllowed, .signatureInvalid,
+            .unsupportedHeader, .unauthenticated:
+            .unauthorized
         }
     }
 

@@ -31,7 +31,7 @@ struct STSError: Error {
         case .issuerUnavailable:
             return STSError(status: .badRequest, code: "IDPCommunicationError", message: error.message)
         case .tokenMalformed, .tokenTooLarge, .tokenNotYetValid, .tokenTooOld, .claimMissing, .audienceMismatch,
-            .issuerUnknown, .issuerMismatch, .keyUnknown, .keyInvalid, .algorithmNotAllowed, .signatureInvalid,
+            .issuerUnknown, .issuerMismatch, .keyUnknown, .algorithmNotAllowed, .signatureInvalid,
             .unsupportedHeader, .unauthenticated:
             return STSError(status: .badRequest, code: "InvalidIdentityToken", message: error.message)
         case .quotaExceeded:
@@ -48,13 +48,14 @@ struct STSError: Error {
             return STSError(status: .requestTimeout, code: "RequestTimeout", message: error.message)
         case .permissionDenied where stage == .parties:
             return STSError(status: .forbidden, code: "IDPRejectedClaim", message: error.message)
-        case .permissionDenied, .tenantInactive:
+        case .permissionDenied, .tenantInactive, .leaseNotFound:
             return STSError(status: .forbidden, code: "AccessDenied", message: error.message)
         case .auditUnavailable, .storeUnavailable, .upstreamFailure, .engineTimeout:
             return STSError(
                 status: .serviceUnavailable, code: "ServiceUnavailable",
                 message: "the broker cannot decide or record this request now; retry later")
-        default:
+        case .keyInvalid, .responseTooLarge, .cryptoFailure, .configInvalid, .internalFailure, .auditInvalid,
+            .engineFailure:
             return STSError(
                 status: .internalServerError, code: "InternalFailure",
                 message: "the broker failed to issue credentials; the request id identifies the failure")
@@ -79,7 +80,11 @@ struct STSError: Error {
             return STSError(
                 status: .forbidden, code: "InvalidClientTokenId",
                 message: "The security token included in the request is invalid")
-        default:
+        case .tokenMalformed, .tokenTooLarge, .tokenNotYetValid, .tokenTooOld, .claimMissing, .audienceMismatch,
+            .issuerUnknown, .issuerMismatch, .issuerUnavailable, .keyUnknown, .keyInvalid, .algorithmNotAllowed,
+            .unsupportedHeader, .upstreamFailure, .responseTooLarge, .cryptoFailure, .configInvalid, .internalFailure,
+            .auditUnavailable, .auditInvalid, .leaseNotRenewable, .storeUnavailable, .engineFailure, .engineTimeout,
+            .policyDocumentInvalid, .quotaExceeded, .requestTooLarge, .requestTimeout:
             return assumeRole(error)
         }
     }

@@ -67,11 +67,15 @@ public struct TokenExchangeController: Sendable {
                 self.status = .serviceUnavailable
                 self.code = "temporarily_unavailable"
                 description = "the broker cannot decide or record this exchange now; retry later"
-            case .internalFailure, .cryptoFailure, .engineFailure, .keyInvalid, .auditInvalid, .configInvalid:
+            case .internalFailure, .cryptoFailure, .engineFailure, .keyInvalid, .auditInvalid, .configInvalid,
+                .responseTooLarge:
                 self.status = .internalServerError
                 self.code = "server_error"
                 description = "the broker failed to issue the token; the request id identifies the failure"
-            default:
+            case .tokenMalformed, .tokenTooLarge, .tokenExpired, .tokenNotYetValid, .tokenTooOld, .claimMissing,
+                .audienceMismatch, .issuerUnknown, .issuerMismatch, .keyUnknown, .algorithmNotAllowed,
+                .signatureInvalid, .unsupportedHeader, .requestInvalid, .unauthenticated, .permissionDenied,
+                .tenantInactive, .leaseNotFound, .leaseNotRenewable, .policyDocumentInvalid:
                 self.status = status
                 self.code = code
                 description = error.message
