@@ -44,7 +44,8 @@ public struct Broker: Sendable {
     /// Exchange counters and latencies; they go nowhere unless the server passes its own.
     public let metrics: BrokerMetrics
     let engines: [String: any CredentialEngine]
-    let clock: WallClock
+    /// The time every lease and credential decision reads, adapters' expiry checks included.
+    public let clock: WallClock
     let logger: Logger
 
     public init(

@@ -163,7 +163,7 @@ public struct STSController: Sendable {
             let presented = try await broker.presentedCredential(
                 lookupKey: authorization.accessKeyID, requestID: context.requestID, path: path)
             identity = try AWSEngine.callerIdentity(
-                of: signed, revocationHandle: presented.revocationHandle, now: Date())
+                of: signed, revocationHandle: presented.revocationHandle, now: broker.clock.now)
         } catch {
             try await unauthenticated(error, path: path, context: context) { STSError.signed($0) }
         }

@@ -41,7 +41,7 @@ public struct TokenIssuerController: Sendable {
             return token
         }
         let inactive = Self.json(.object(["active": .bool(false)]))
-        guard let claims = try? engine.verify(token, now: Date()) else { return inactive }
+        guard let claims = try? engine.verify(token, now: broker.clock.now) else { return inactive }
         let lease: Lease?
         do {
             lease = try await broker.introspect(caller, tokenTenant: claims.tenant, leaseID: claims.jti)
