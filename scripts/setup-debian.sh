@@ -16,9 +16,3 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 command -v swift >/dev/null || { echo "swift 6.2 or newer must be on PATH" >&2; exit 1; }
-# The AWS engine's tests run moto's server as upstream AWS and cross-check SigV4 with botocore;
-# the metrics test parses /metrics with prometheus_client's text-format parser.
-if ! python3 -c 'import moto.server, boto3, prometheus_client' >/dev/null 2>&1; then
-    echo "installing: boto3 awscli moto[server] prometheus-client (pip)"
-    python3 -m pip install --quiet --disable-pip-version-check boto3 awscli 'moto[server]' prometheus-client
-fi

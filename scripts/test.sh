@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-debian.sh
+# Test-only Python tools in .venv, first on PATH: the AWS engine's tests run moto's server as
+# upstream AWS, drive boto3 and the aws CLI, and cross-check SigV4 with botocore; the metrics test
+# parses /metrics with prometheus_client.
+source scripts/python-env.sh
+python_env boto3 awscli 'moto[server]' prometheus-client
 
 echo "== deploy/: kustomize overlays, Kubernetes schemas, systemd unit"
 scripts/validate-deploy.sh

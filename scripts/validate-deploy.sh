@@ -39,10 +39,9 @@ install_tools() {
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq kubectl
     fi
-    if [ "$(python3 -m pip show kubernetes-validate 2>/dev/null | sed -n 's/^Version: //p')" != "$KUBERNETES_VALIDATE_VERSION" ]; then
-        echo "installing: kubernetes-validate==$KUBERNETES_VALIDATE_VERSION (pip)"
-        python3 -m pip install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
-    fi
+    # shellcheck source=scripts/python-env.sh
+    source scripts/python-env.sh
+    python_env "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
 }
 
 # render DIR OUT [COMPONENT]: kubectl kustomize of an overlay, optionally with a component added

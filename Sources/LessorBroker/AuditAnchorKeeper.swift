@@ -80,23 +80,18 @@ public final class AuditAnchorKeeper: Service, Sendable {
     /// Lets positions reach the store from now on, starting with `logEnd` and any reported meanwhile.
     private func markReconciled(advancingTo logEnd: AuditAnchor?) {
         state.withLock { $0.reconciled = true }
-        if let logEnd { advance(to: logEnd) } else { startDrainIfNeeded() }
-    }
-
-    private func startDrainIfNeeded() {
-        let start = state.withLock { state in
-            guard state.reconciled, !state.writing, (state.latest?.sequence ?? 0) > state.stored else { return false }
-            state.writing = true
-            return true
-        }
-        if start { Task { await drain() } }
+        startWriting(reporting: logEnd)
     }
 
     /// The log is durable up to `anchor`; returns at once.
-    public func advance(to anchor: AuditAnchor) {
+    public func advance(to anchor: AuditAnchor) { startWriting(reporting: anchor) }
+
+    /// Takes `anchor` as the newest position if it is, and starts the one writer when a position
+    /// newer than the stored one waits and nothing holds the writer back.
+    private func startWriting(reporting anchor: AuditAnchor?) {
         let start = state.withLock { state in
-            if anchor.sequence > (state.latest?.sequence ?? 0) { state.latest = anchor }
-            guard state.reconciled, !state.writing else { return false }
+            if let anchor, anchor.sequence > (state.latest?.sequence ?? 0) { state.latest = anchor }
+            guard state.reconciled, !state.writing, (state.latest?.sequence ?? 0) > state.stored else { return false }
             state.writing = true
             return true
         }

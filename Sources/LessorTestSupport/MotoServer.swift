@@ -28,7 +28,7 @@ public final class MotoServer: @unchecked Sendable {
         guard check.status == 0 else {
             throw LessorError(
                 .internalFailure,
-                "moto's server is not installed for python3; install it with: pip install 'moto[server]' boto3 (scripts/setup-debian.sh does)"
+                "moto's server is not installed for python3; install it with: pip install 'moto[server]' boto3 (scripts/test.sh puts them in .venv)"
             )
         }
         port = Int(try LoopbackSocket.unusedPort())

@@ -49,7 +49,7 @@ struct AuditVerifyCommand: ParsableCommand {
                 if strict { throw ExitCode.failure }
             }
             if let anchor {
-                print("anchor \(anchor.sequence) reached with the same record")
+                print("the log reaches its anchor, sequence \(anchor.sequence)")
             } else {
                 print("no --anchor given: a cut back to an earlier checkpoint would not show")
             }

@@ -61,12 +61,9 @@ struct AuditRollbackTests {
         let printed = try await ChildProcess.run(lessor, ["audit", "anchor", "--config", first.configurationFile])
         let anchorText = String(decoding: printed.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(printed.status == 0 && anchorText == "\(last.sequence):\(last.hash)", "\(printed.errors)")
-        let verify = [
-            "audit", "verify", logDirectory, "--public-key", "\(first.dataDirectory)/audit/keys/public-key.json",
-            "--anchor", anchorText,
-        ]
-        let intact = try await ChildProcess.run(lessor, verify)
-        #expect(intact.status == 0, "\(String(decoding: intact.output, as: UTF8.self))\(intact.errors)")
+        let anchorOption = ["--anchor", anchorText]
+        let intact = try await first.verifyAudit(anchorOption)
+        #expect(intact.status == 0, "\(intact.report)")
         let files = Set(lines.map(\.file)).sorted()
         try #require(files.count >= 3, "the log spans several segments: \(files)")
 
@@ -96,13 +93,13 @@ struct AuditRollbackTests {
                 "\(cut.name): \(log)")
             await refused.stop()
             #expect(try Self.contents(of: logDirectory) == before, "\(cut.name): the refused start-up wrote to the log")
-            let verified = try await ChildProcess.run(lessor, verify)
-            let report = String(decoding: verified.output, as: UTF8.self)
-            #expect(verified.status == 1, "\(cut.name): verify with the anchor passed: \(report)")
+            let verified = try await first.verifyAudit(anchorOption)
+            #expect(verified.status == 1, "\(cut.name): verify with the anchor passed: \(verified.report)")
             #expect(
-                report.contains("rolled back") && report.contains("ends at sequence \(kept.sequence)"),
-                "\(cut.name): \(report)")
-            let unanchored = try await ChildProcess.run(lessor, Array(verify.dropLast(2)))
+                verified.report.contains("rolled back")
+                    && verified.report.contains("ends at sequence \(kept.sequence)"),
+                "\(cut.name): \(verified.report)")
+            let unanchored = try await first.verifyAudit()
             #expect(unanchored.status == 0, "\(cut.name): an untampered prefix verifies without the anchor")
         }
 

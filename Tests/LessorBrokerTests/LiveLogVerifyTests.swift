@@ -28,25 +28,18 @@ struct LiveLogVerifyTests {
             let reply = try await broker.endpoint.call("/v1/creds/token/audiences/app", token: token, json: [:])
             try #require(reply.status == 200, "\(reply.text)")
         }
-        let lessor = try LessorExecutable.url().path
-        let verify = [
-            "audit", "verify", "\(broker.dataDirectory)/audit/log", "--public-key",
-            "\(broker.dataDirectory)/audit/keys/public-key.json",
-        ]
-        let live = try await ChildProcess.run(lessor, verify)
-        let report = String(decoding: live.output, as: UTF8.self)
-        #expect(live.status == 0, "\(report)\(live.errors)")
+        let live = try await broker.verifyAudit()
+        #expect(live.status == 0, "\(live.report)")
         #expect(
-            report.hasPrefix("OK: 6 records") && report.contains("NOTE: 5 record(s) after the last checkpoint"),
-            "\(report)")
-        #expect(!report.contains("FAILED"))
-        let strict = try await ChildProcess.run(lessor, verify + ["--strict"])
-        #expect(strict.status == 1, "\(String(decoding: strict.output, as: UTF8.self))")
+            live.report.hasPrefix("OK: 6 records")
+                && live.report.contains("NOTE: 5 record(s) after the last checkpoint"), "\(live.report)")
+        #expect(!live.report.contains("FAILED"))
+        let strict = try await broker.verifyAudit(["--strict"])
+        #expect(strict.status == 1, "\(strict.report)")
 
         #expect(await broker.stop() == 0)
-        let closed = try await ChildProcess.run(lessor, verify + ["--strict"])
-        let closedReport = String(decoding: closed.output, as: UTF8.self)
-        #expect(closed.status == 0, "\(closedReport)")
-        #expect(closedReport.hasPrefix("OK: 7 records") && !closedReport.contains("NOTE"), "\(closedReport)")
+        let closed = try await broker.verifyAudit(["--strict"])
+        #expect(closed.status == 0, "\(closed.report)")
+        #expect(closed.report.hasPrefix("OK: 7 records") && !closed.report.contains("NOTE"), "\(closed.report)")
     }
 }

@@ -122,6 +122,18 @@ final class ServerProcess: @unchecked Sendable {
         process.stopDetached(grace: .seconds(30))
     }
 
+    /// `lessor audit verify` of this broker's file log (`audit/log` in its data directory) with its
+    /// public key and `options`: the exit status and what it printed.
+    func verifyAudit(_ options: [String] = []) async throws -> (status: Int32, report: String) {
+        let result = try await ChildProcess.run(
+            try LessorExecutable.url().path,
+            [
+                "audit", "verify", "\(dataDirectory)/audit/log", "--public-key",
+                "\(dataDirectory)/audit/keys/public-key.json",
+            ] + options)
+        return (result.status, String(decoding: result.output, as: UTF8.self) + result.errors)
+    }
+
     func logTail() -> String {
         let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(30).joined(separator: "\n")

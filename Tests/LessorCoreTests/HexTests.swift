@@ -16,4 +16,14 @@ struct HexTests {
         }
         #expect(Hex.lowercase([UInt8](repeating: 7, count: 3)[1...]) == "0707", "any collection, a slice too")
     }
+
+    @Test("decode reads back every byte value and refuses odd lengths, upper case and other characters")
+    func decode() {
+        let bytes = (0...255).map(UInt8.init)
+        #expect(Hex.decode(Hex.lowercase(bytes)) == bytes)
+        #expect(Hex.decode("") == [])
+        for bad in ["0", "abc", "0A", "zz", "0g", " 00", "00 "] {
+            #expect(Hex.decode(bad) == nil, "\(bad)")
+        }
+    }
 }
